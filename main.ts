@@ -1,0 +1,3 @@
+import { runMain } from "./src/cli/main.ts";
+
+if (import.meta.main) await runMain(Deno.args);

@@ -1,0 +1,116 @@
+/**
+ * One error class for everything keyz reports to a user. Each failure class has a stable
+ * exit code (never renumbered; documented in README.md "Exit codes").
+ */
+
+export const ExitCode = {
+  ok: 0,
+  /** At least one key failed to sync, or `keyz check` found something that needs attention. */
+  attention: 1,
+  /** Bad arguments, bad configuration, bad manifest, unknown path. */
+  usage: 2,
+  /** `pass` or `gpg` failed (cannot decrypt, store missing). */
+  store: 3,
+  /** git failed; the sidecar files are still written. */
+  git: 4,
+  /** Another keyz holds the store lock. */
+  locked: 5,
+  /** The program needs a terminal and has none. */
+  noTerminal: 6,
+  /** Interrupted by Ctrl-C. */
+  interrupted: 130,
+} as const;
+export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
+
+export type KeyzErrorCode =
+  | "usage"
+  | "config"
+  | "manifest"
+  | "path"
+  | "store"
+  | "git"
+  | "locked"
+  | "no_terminal"
+  | "sidecar"
+  | "interrupted";
+
+const exitFor: Record<KeyzErrorCode, ExitCode> = {
+  usage: ExitCode.usage,
+  config: ExitCode.usage,
+  manifest: ExitCode.usage,
+  path: ExitCode.usage,
+  sidecar: ExitCode.usage,
+  store: ExitCode.store,
+  git: ExitCode.git,
+  locked: ExitCode.locked,
+  no_terminal: ExitCode.noTerminal,
+  interrupted: ExitCode.interrupted,
+};
+
+/**
+ * A failure the user can act on. `what` says what happened, `hint` what to do; printed once
+ * as `keyz: <what> (<hint>)`.
+ */
+export class KeyzError extends Error {
+  readonly code: KeyzErrorCode;
+  readonly hint: string | undefined;
+  constructor(code: KeyzErrorCode, what: string, hint?: string, options?: ErrorOptions) {
+    super(what, options);
+    this.name = "KeyzError";
+    this.code = code;
+    this.hint = hint;
+  }
+  get exitCode(): ExitCode {
+    return exitFor[this.code];
+  }
+  /** The single line printed on stderr. */
+  format(): string {
+    return this.hint ? `keyz: ${this.message} (${this.hint})` : `keyz: ${this.message}`;
+  }
+}
+
+/** Kinds of per-key fetch failure. They never abort a run; they are recorded per key. */
+export const FetchErrorKinds = [
+  "auth",
+  "forbidden",
+  "rate_limited",
+  "server",
+  "network",
+  "timeout",
+  "parse",
+  "provider",
+  "config",
+] as const;
+export type FetchErrorKind = typeof FetchErrorKinds[number];
+
+/** A typed per-key failure: what went wrong talking to a provider, without any secret in it. */
+export class FetchError extends Error {
+  readonly kind: FetchErrorKind;
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    kind: FetchErrorKind,
+    message: string,
+    opts: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: opts.cause });
+    this.name = "FetchError";
+    this.kind = kind;
+    this.status = opts.status;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+/** Turn anything thrown into a KeyzError for the top-level handler. */
+export function asKeyzError(e: unknown): KeyzError {
+  if (e instanceof KeyzError) return e;
+  if (e instanceof Deno.errors.NotCapable) {
+    return new KeyzError(
+      "config",
+      `permission denied: ${e.message}`,
+      "run keyz with the permission set in deno.json (deno task keyz)",
+    );
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  return new KeyzError("usage", `unexpected error: ${msg}`, "please report this as a bug");
+}

@@ -1,0 +1,247 @@
+/**
+ * The provider manifest language. A provider is data: one JSONC file validated by this schema.
+ * `deno task schema` writes schema/provider.schema.json from it.
+ */
+import { z } from "zod";
+
+const FIGURE_KINDS = ["balance", "spend", "quota", "unavailable"] as const;
+export const FigureKind = z.enum(FIGURE_KINDS);
+export type FigureKind = z.infer<typeof FigureKind>;
+
+export const FetchErrorKindSchema = z.enum([
+  "auth",
+  "forbidden",
+  "rate_limited",
+  "server",
+  "network",
+  "timeout",
+  "parse",
+  "provider",
+  "config",
+]);
+
+/** A decimal given as a JSON number or a string such as "0.01" (kept exact). */
+const DecimalLiteral = z.union([
+  z.number().refine(Number.isFinite, "must be a finite number"),
+  z.string().regex(/^-?\d+(\.\d+)?$/, "must be a decimal such as \"0.01\""),
+]);
+
+const Template = z.string().max(2000).describe(
+  "Text with {placeholders}: variables ({team_id}, {region}, ...) or times " +
+    "({now|unix}, {now-30d|rfc3339}, {month_start|date}, {today|ms}).",
+);
+
+/**
+ * A typed path into a JSON response: `a.b[0].c`, `items[*].cost` (every element),
+ * `balance_infos[currency=USD].total_balance` (first element whose field equals the value),
+ * `list[-1]` (last element).
+ */
+const JsonPath = z.string().min(1).max(500).regex(
+  /^[A-Za-z0-9_$@-]+(\[(\*|-?\d+|[A-Za-z0-9_]+=[^\]]*)\])*(\.[A-Za-z0-9_$@-]+(\[(\*|-?\d+|[A-Za-z0-9_]+=[^\]]*)\])*)*$|^\$$/,
+  "must be a path such as data.items[0].value, data[*].amount or infos[currency=USD].total",
+);
+
+const ValueType = z.enum(["decimal", "string", "boolean", "timestamp"]).describe(
+  "decimal: a JSON number or numeric string, kept exact; timestamp: ISO 8601 or epoch " +
+    "(see unit); string/boolean as is.",
+);
+
+const Modifiers = {
+  type: ValueType.optional(),
+  /** Epoch unit for timestamps given as numbers. */
+  unit: z.enum(["s", "ms"]).optional(),
+  /** Multiply by this exact decimal (cents to dollars: "0.01"). */
+  scale: DecimalLiteral.optional(),
+  /** Flip the sign (xAI's inverted ledger). */
+  negate: z.boolean().optional(),
+  /** How to reduce several values (from `[*]` or pages) to one. Default: sum for decimals. */
+  aggregate: z.enum(["sum", "first", "last", "min", "max", "count"]).optional(),
+  /** Used when the value is missing; without it, a missing value leaves the field unknown. */
+  default: z.union([z.number(), z.string(), z.boolean(), z.null()]).optional(),
+};
+
+export interface ValueExprShape {
+  path?: string;
+  step?: string;
+  const?: number | string | boolean;
+  difference?: [ValueExprShape, ValueExprShape];
+  sum?: ValueExprShape[];
+  type?: "decimal" | "string" | "boolean" | "timestamp";
+  unit?: "s" | "ms";
+  scale?: number | string;
+  negate?: boolean;
+  aggregate?: "sum" | "first" | "last" | "min" | "max" | "count";
+  default?: number | string | boolean | null;
+}
+
+/**
+ * How to compute one figure: from a path in a step's response, a constant, the difference of
+ * two values or the sum of several; each with optional type, scale, sign and aggregation.
+ */
+export const ValueExpr: z.ZodType<ValueExprShape> = z.lazy(() =>
+  z.strictObject({
+    path: JsonPath.optional(),
+    step: z.string().optional().describe("Id of the step whose response to read (default: last)"),
+    const: z.union([z.number(), z.string(), z.boolean()]).optional(),
+    difference: z.tuple([ValueExpr, ValueExpr]).optional().describe("first minus second"),
+    sum: z.array(ValueExpr).min(1).optional(),
+    ...Modifiers,
+  }).refine(
+    (v) =>
+      [v.path, v.const, v.difference, v.sum].filter((x) => x !== undefined).length === 1,
+    { message: "needs exactly one of path, const, difference, sum" },
+  )
+);
+
+const HeaderName = z.string().regex(/^[A-Za-z0-9-]+$/, "must be an HTTP header name");
+
+const Check = z.strictObject({
+  path: JsonPath.describe("Field that says whether the call succeeded"),
+  equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  in: z.array(z.union([z.string(), z.number(), z.boolean()])).optional(),
+  message: JsonPath.optional().describe("Field with the provider's error message"),
+  code: JsonPath.optional().describe("Field with the provider's error code"),
+  codeKinds: z.record(z.string(), FetchErrorKindSchema).optional().describe(
+    "Error kind per provider error code, e.g. {\"401\": \"auth\"}; others are `provider`",
+  ),
+}).refine((c) => (c.equals === undefined) !== (c.in === undefined), {
+  message: "needs exactly one of equals, in",
+}).describe("Success predicate for errors returned inside HTTP 200 bodies");
+
+const Paginate = z.strictObject({
+  hasMore: JsonPath.describe("Boolean field: more pages follow"),
+  cursor: JsonPath.describe("Field with the next page's cursor"),
+  param: z.string().min(1).describe("Query parameter that carries the cursor"),
+  maxPages: z.int().min(1).max(100).default(20),
+});
+
+const RelativePath = z.string().max(2000).regex(
+  /^\/(?!\/)[^\s#\\]*$/,
+  "must start with a single / and stay on the provider's host (no scheme, no //, no #)",
+);
+
+export const Step = z.strictObject({
+  id: z.string().regex(/^[a-z][a-z0-9_]*$/, "must be lower_snake_case"),
+  method: z.enum(["GET", "POST"]).default("GET"),
+  path: RelativePath.describe("Path template below baseUrl, e.g. /v1/teams/{team_id}/balance"),
+  query: z.record(z.string(), Template).optional(),
+  headers: z.record(HeaderName, Template).optional(),
+  body: z.unknown().optional().describe("JSON body for POST; string values are templates"),
+  check: Check.optional(),
+  paginate: Paginate.optional(),
+  /** Variables taken from this step's response for later steps, e.g. {"team_id": "scopeId"}. */
+  extract: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), JsonPath).optional(),
+});
+export type Step = z.infer<typeof Step>;
+
+const Fields = z.strictObject({
+  balance: ValueExpr.optional(),
+  credits_total: ValueExpr.optional(),
+  credits_used: ValueExpr.optional(),
+  spend: ValueExpr.optional(),
+  limit: ValueExpr.optional(),
+  limit_remaining: ValueExpr.optional(),
+  quota_used_percent: ValueExpr.optional(),
+  quota_resets_at: ValueExpr.optional(),
+  expires_at: ValueExpr.optional(),
+  label: ValueExpr.optional(),
+  plan: ValueExpr.optional(),
+  account_id: ValueExpr.optional(),
+  available: ValueExpr.optional().describe("false when the provider says the key cannot be used"),
+});
+export type Fields = z.infer<typeof Fields>;
+
+const Currency = z.union([
+  z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD"),
+  z.strictObject({ path: JsonPath, step: z.string().optional() }),
+]).describe("Fixed ISO 4217 code, or a field of the response holding it");
+
+/** The requests and mapping that produce one figure. */
+const Plan = z.strictObject({
+  kind: FigureKind,
+  steps: z.array(Step).min(1).max(5),
+  fields: Fields,
+  currency: Currency.optional(),
+  spendWindow: z.strictObject({ start: Template, end: Template }).optional(),
+});
+
+const Region = z.strictObject({
+  baseUrl: z.url({ protocol: /^https$/, error: "must be an https:// URL" }),
+  currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+  dashboard: z.url().optional(),
+});
+
+const Auth = z.strictObject({
+  header: HeaderName.default("Authorization"),
+  /** "Bearer" sends `Bearer <key>`; "" sends the raw key. */
+  scheme: z.string().regex(/^[A-Za-z]*$/).default("Bearer"),
+});
+
+export const Manifest = z.strictObject({
+  $schema: z.string().optional(),
+  id: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, "must be lower-case letters, digits and -"),
+  name: z.string().min(1),
+  aliases: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/)).default([]),
+  /** Usual environment variable for the key (keyz run / keyz env). */
+  env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+  docs: z.url().optional(),
+  dashboard: z.url().optional(),
+  keyType: z.string().min(1).describe("What key is needed, e.g. \"inference key\", \"admin key\""),
+  /** A separate credential (admin or management key) the account API needs. */
+  credential: z.strictObject({
+    required: z.boolean(),
+    description: z.string().min(1),
+    /** A key whose secret matches this regex is itself such a credential. */
+    keyPattern: z.string().optional(),
+  }).optional(),
+  refreshMinutes: z.int().min(1).default(60),
+  lowBalance: z.number().min(0).optional(),
+  baseUrl: z.url({ protocol: /^https$/, error: "must be an https:// URL" }).optional(),
+  regions: z.record(z.string().regex(/^[a-z0-9-]+$/), Region).optional(),
+  defaultRegion: z.string().optional(),
+  auth: Auth.default({ header: "Authorization", scheme: "Bearer" }),
+  headers: z.record(HeaderName, Template).optional(),
+  timeoutMs: z.int().min(100).max(120_000).default(15_000),
+  retries: z.int().min(0).max(5).default(2),
+  concurrency: z.int().min(1).max(32).default(4),
+  maxResponseBytes: z.int().min(1024).max(50_000_000).default(2_000_000),
+  kind: FigureKind,
+  /** For `unavailable`: why, shown to the user next to the dashboard URL. */
+  reason: z.string().optional(),
+  steps: z.array(Step).max(5).optional(),
+  fields: Fields.optional(),
+  currency: Currency.optional(),
+  spendWindow: z.strictObject({ start: Template, end: Template }).optional(),
+  /** Tried when the main plan fails with one of these kinds (OpenRouter /credits -> /key). */
+  fallback: Plan.extend({
+    on: z.array(FetchErrorKindSchema).min(1),
+    /** Use the key itself rather than the credential. */
+    useKey: z.boolean().default(true),
+  }).optional(),
+}).superRefine((m, ctx) => {
+  if (m.kind === "unavailable") {
+    if (!m.reason) ctx.addIssue({ code: "custom", path: ["reason"], message: "is required" });
+    if (!m.dashboard) ctx.addIssue({ code: "custom", path: ["dashboard"], message: "is required" });
+    return;
+  }
+  if (!m.baseUrl && !m.regions) {
+    ctx.addIssue({ code: "custom", path: ["baseUrl"], message: "baseUrl or regions is required" });
+  }
+  if (!m.steps?.length) ctx.addIssue({ code: "custom", path: ["steps"], message: "is required" });
+  if (!m.fields) ctx.addIssue({ code: "custom", path: ["fields"], message: "is required" });
+  const want: Record<string, keyof Fields> = {
+    balance: "balance",
+    spend: "spend",
+    quota: "quota_used_percent",
+  };
+  const f = want[m.kind];
+  if (f && m.fields && !m.fields[f] && !(m.kind === "balance" && m.fields.limit_remaining)) {
+    ctx.addIssue({ code: "custom", path: ["fields", f], message: `is required for kind ${m.kind}` });
+  }
+  if (m.regions && m.defaultRegion && !(m.defaultRegion in m.regions)) {
+    ctx.addIssue({ code: "custom", path: ["defaultRegion"], message: "names no region" });
+  }
+});
+export type Manifest = z.infer<typeof Manifest>;
+export type ManifestInput = z.input<typeof Manifest>;
+export type Plan = z.infer<typeof Plan>;
