@@ -23,7 +23,7 @@ export const FetchErrorKindSchema = z.enum([
 /** A decimal given as a JSON number or a string such as "0.01" (kept exact). */
 const DecimalLiteral = z.union([
   z.number().refine(Number.isFinite, "must be a finite number"),
-  z.string().regex(/^-?\d+(\.\d+)?$/, "must be a decimal such as \"0.01\""),
+  z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal such as "0.01"'),
 ]);
 
 const Template = z.string().max(2000).describe(
@@ -87,8 +87,7 @@ export const ValueExpr: z.ZodType<ValueExprShape> = z.lazy(() =>
     sum: z.array(ValueExpr).min(1).optional(),
     ...Modifiers,
   }).refine(
-    (v) =>
-      [v.path, v.const, v.difference, v.sum].filter((x) => x !== undefined).length === 1,
+    (v) => [v.path, v.const, v.difference, v.sum].filter((x) => x !== undefined).length === 1,
     { message: "needs exactly one of path, const, difference, sum" },
   )
 );
@@ -102,7 +101,7 @@ const Check = z.strictObject({
   message: JsonPath.optional().describe("Field with the provider's error message"),
   code: JsonPath.optional().describe("Field with the provider's error code"),
   codeKinds: z.record(z.string(), FetchErrorKindSchema).optional().describe(
-    "Error kind per provider error code, e.g. {\"401\": \"auth\"}; others are `provider`",
+    'Error kind per provider error code, e.g. {"401": "auth"}; others are `provider`',
   ),
 }).refine((c) => (c.equals === undefined) !== (c.in === undefined), {
   message: "needs exactly one of equals, in",
@@ -186,7 +185,7 @@ export const Manifest = z.strictObject({
   env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
   docs: z.url().optional(),
   dashboard: z.url().optional(),
-  keyType: z.string().min(1).describe("What key is needed, e.g. \"inference key\", \"admin key\""),
+  keyType: z.string().min(1).describe('What key is needed, e.g. "inference key", "admin key"'),
   /** A separate credential (admin or management key) the account API needs. */
   credential: z.strictObject({
     required: z.boolean(),
@@ -236,7 +235,11 @@ export const Manifest = z.strictObject({
   };
   const f = want[m.kind];
   if (f && m.fields && !m.fields[f] && !(m.kind === "balance" && m.fields.limit_remaining)) {
-    ctx.addIssue({ code: "custom", path: ["fields", f], message: `is required for kind ${m.kind}` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["fields", f],
+      message: `is required for kind ${m.kind}`,
+    });
   }
   if (m.regions && m.defaultRegion && !(m.defaultRegion in m.regions)) {
     ctx.addIssue({ code: "custom", path: ["defaultRegion"], message: "names no region" });

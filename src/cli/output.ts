@@ -1,0 +1,72 @@
+/** Terminal output: colours that respect NO_COLOR and non-terminals, stderr for diagnostics. */
+import pc from "picocolors";
+import { noColor } from "../env.ts";
+
+const enc = new TextEncoder();
+
+export function colorEnabled(): boolean {
+  return !noColor() && Deno.stdout.isTerminal();
+}
+
+export const color = {
+  red: (s: string) => colorEnabled() ? pc.red(s) : s,
+  green: (s: string) => colorEnabled() ? pc.green(s) : s,
+  yellow: (s: string) => colorEnabled() ? pc.yellow(s) : s,
+  dim: (s: string) => colorEnabled() ? pc.dim(s) : s,
+  bold: (s: string) => colorEnabled() ? pc.bold(s) : s,
+  cyan: (s: string) => colorEnabled() ? pc.cyan(s) : s,
+};
+
+let quiet = false;
+let verbose = false;
+export function setVerbosity(opts: { quiet?: boolean; verbose?: boolean }): void {
+  quiet = !!opts.quiet;
+  verbose = !!opts.verbose;
+}
+export function isVerbose(): boolean {
+  return verbose;
+}
+
+export function out(line = ""): void {
+  Deno.stdout.writeSync(enc.encode(`${line}\n`));
+}
+
+export function outJson(value: unknown): void {
+  out(JSON.stringify(value, null, 2));
+}
+
+export function warn(line: string): void {
+  if (!quiet) Deno.stderr.writeSync(enc.encode(`keyz: ${line}\n`));
+}
+
+export function debug(line: string): void {
+  if (verbose) Deno.stderr.writeSync(enc.encode(`keyz: ${line}\n`));
+}
+
+/** A one-line progress indicator on stderr, only when stderr is a terminal. */
+export function progress(): { update(text: string): void; done(): void } {
+  const tty = Deno.stderr.isTerminal() && !quiet;
+  return {
+    update(text: string) {
+      if (tty) Deno.stderr.writeSync(enc.encode(`\r\x1b[2K${text}`));
+    },
+    done() {
+      if (tty) Deno.stderr.writeSync(enc.encode("\r\x1b[2K"));
+    },
+  };
+}
+
+/** Pad a table of cells into aligned columns. */
+export function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => widths[i] = Math.max(widths[i] ?? 0, visible(c)));
+  return rows.map((r) =>
+    r.map((c, i) => i === r.length - 1 ? c : c + " ".repeat(widths[i] - visible(c))).join("  ")
+      .trimEnd()
+  );
+}
+
+function visible(s: string): number {
+  // deno-lint-ignore no-control-regex
+  return s.replace(/\x1b\[[0-9;]*m/g, "").length;
+}

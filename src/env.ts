@@ -1,0 +1,56 @@
+/**
+ * The only module that reads the process environment. Under the permission set's
+ * --ignore-env, variables outside deno.json's allow-list read as unset.
+ */
+
+function get(name: string): string | undefined {
+  const v = Deno.env.get(name);
+  return v === undefined || v === "" ? undefined : v;
+}
+
+export function home(): string {
+  return get("HOME") ?? "/";
+}
+
+/** `$PASSWORD_STORE_DIR`, default `~/.password-store`, without a trailing slash. */
+export function storeDir(): string {
+  const dir = get("PASSWORD_STORE_DIR") ?? `${home()}/.password-store`;
+  return dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
+}
+
+/** `$XDG_CONFIG_HOME/keyz`, default `~/.config/keyz`. */
+export function configDir(): string {
+  return `${get("XDG_CONFIG_HOME") ?? `${home()}/.config`}/keyz`;
+}
+
+/** Seconds a copied key stays on the clipboard (pass's own variable). */
+export function clipTimeSeconds(): number {
+  const n = Number(get("PASSWORD_STORE_CLIP_TIME") ?? "45");
+  return Number.isInteger(n) && n > 0 ? n : 45;
+}
+
+export function noColor(): boolean {
+  return get("NO_COLOR") !== undefined || Deno.noColor;
+}
+
+/** `KEYZ_BASE_URL_<ID>`: a test-only replacement base URL for one provider. */
+export function baseUrlOverride(providerId: string): string | undefined {
+  return get(`KEYZ_BASE_URL_${providerId.toUpperCase().replaceAll("-", "_")}`);
+}
+
+/** Extra delay scale for retries (tests set 0 to keep backoff instant). */
+export function retryBaseMs(): number {
+  const v = get("KEYZ_RETRY_BASE_MS");
+  const n = v === undefined ? 500 : Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : 500;
+}
+
+/**
+ * The environment handed to `pass` and `git`: exactly the allow-listed variables that are
+ * set (never LD_* or anything else from the user's shell), plus overrides.
+ */
+export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env = Deno.env.toObject();
+  for (const k of Object.keys(env)) if (k.startsWith("KEYZ_")) delete env[k];
+  return { ...env, ...extra };
+}

@@ -1,0 +1,80 @@
+/**
+ * Where a key may go: only the host its manifest declares, over HTTPS. A test-only
+ * KEYZ_BASE_URL_<ID> may replace the base URL, and only with a loopback host.
+ */
+import { FetchError } from "../errors.ts";
+import type { Manifest } from "../providers/manifest.ts";
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+
+export function isLoopback(url: URL): boolean {
+  return LOOPBACK.has(url.hostname);
+}
+
+export interface Target {
+  base: URL;
+  region: string | undefined;
+  currency: string | undefined;
+  dashboard: string | undefined;
+}
+
+/** The base URL for a manifest and region, with the override rule applied. */
+export function resolveTarget(
+  m: Manifest,
+  region: string | undefined,
+  override: string | undefined,
+): Target {
+  const regions = m.regions ?? {};
+  const regionName = region ?? m.defaultRegion ?? Object.keys(regions)[0];
+  const r = regionName !== undefined ? regions[regionName] : undefined;
+  if (region !== undefined && m.regions && !r) {
+    throw new FetchError(
+      "config",
+      `provider ${m.id} has no region "${region}" (regions: ${Object.keys(regions).join(", ")})`,
+    );
+  }
+  const declared = r?.baseUrl ?? m.baseUrl;
+  if (!declared) throw new FetchError("config", `provider ${m.id} declares no baseUrl`);
+  let base = new URL(declared);
+  if (override) {
+    let o: URL;
+    try {
+      o = new URL(override);
+    } catch {
+      throw new FetchError("config", `KEYZ_BASE_URL for ${m.id} is not a URL`);
+    }
+    if (!isLoopback(o) || !/^https?:$/.test(o.protocol)) {
+      throw new FetchError(
+        "config",
+        `KEYZ_BASE_URL for ${m.id} must point at a loopback host (127.0.0.1, localhost, ::1), not ${o.host}`,
+      );
+    }
+    base = o;
+  } else if (base.protocol !== "https:") {
+    throw new FetchError("config", `provider ${m.id} base URL must use https`);
+  }
+  return {
+    base,
+    region: regionName,
+    currency: r?.currency,
+    dashboard: r?.dashboard ?? m.dashboard,
+  };
+}
+
+/**
+ * Join a rendered path onto the base and prove the result stays on the base's origin
+ * (the schema already forbids schemes and `//`; this is the last line of defence).
+ */
+export function buildUrl(base: URL, path: string, query: Record<string, string>): URL {
+  const prefix = base.pathname.replace(/\/+$/, "");
+  const url = new URL(base.origin);
+  url.pathname = `${prefix}${path}`;
+  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  if (url.origin !== base.origin) {
+    throw new FetchError("config", `request would leave ${base.host}; refused`);
+  }
+  if (url.protocol !== "https:" && !isLoopback(url)) {
+    throw new FetchError("config", `refusing plain http to ${url.host}`);
+  }
+  return url;
+}

@@ -1,0 +1,189 @@
+/**
+ * Run a manifest for one key: steps in order, templates filled, pagination followed,
+ * success predicates checked, variables extracted, then normalized. The fallback plan runs
+ * when the main one fails with a listed error kind.
+ */
+import { FetchError } from "../errors.ts";
+import type { Manifest, Plan, Step } from "../providers/manifest.ts";
+import { select, selectOne } from "../providers/jsonpath.ts";
+import { render, renderDeep, TemplateError, type Vars } from "../providers/template.ts";
+import { normalize, type StepResponses, unavailable } from "../normalize/normalize.ts";
+import type { Metadata } from "../sidecars/schema.ts";
+import type { Secret } from "../store/secret.ts";
+import { buildUrl, resolveTarget, type Target } from "./guard.ts";
+import type { HttpClient, HttpPolicy, JsonBody } from "./http.ts";
+
+export interface FetchJob {
+  manifest: Manifest;
+  /** The pass path, for messages. */
+  path: string;
+  key: Secret;
+  /** The mapped credential (admin/management key), when there is one. */
+  credential?: Secret;
+  /** Mapping params and the entry's extra fields. */
+  vars: Vars;
+  now: Date;
+  /** KEYZ_BASE_URL_<ID>, if set. */
+  baseUrlOverride?: string;
+  retryBaseMs: number;
+}
+
+export interface FetchOutcome {
+  metadata: Metadata;
+  /** Which plan produced it. */
+  plan: "main" | "fallback";
+}
+
+function mainPlan(m: Manifest): Plan {
+  return {
+    kind: m.kind,
+    steps: m.steps ?? [],
+    fields: m.fields ?? {},
+    currency: m.currency,
+    spendWindow: m.spendWindow,
+  };
+}
+
+function describeCheckFailure(step: Step, body: JsonBody): FetchError {
+  const check = step.check!;
+  const message = check.message ? selectOne(body, check.message) : undefined;
+  const code = check.code ? selectOne(body, check.code) : undefined;
+  const kind = code !== undefined ? check.codeKinds?.[String(code)] ?? "provider" : "provider";
+  const text = typeof message === "string"
+    ? message.replace(/[\x00-\x1f]+/g, " ").slice(0, 200)
+    : "";
+  const codeText = code !== undefined ? ` ${String(code).slice(0, 20)}` : "";
+  return new FetchError(kind, `provider error${codeText}${text ? `: ${text}` : ""}`);
+}
+
+function passesCheck(step: Step, body: JsonBody): boolean {
+  const check = step.check;
+  if (!check) return true;
+  const v = selectOne(body, check.path);
+  if (check.equals !== undefined) return v === check.equals;
+  return check.in!.some((x) => x === v);
+}
+
+function authHeader(m: Manifest, secret: Secret): Record<string, string> {
+  const value = m.auth.scheme ? `${m.auth.scheme} ${secret.reveal()}` : secret.reveal();
+  return { [m.auth.header]: value };
+}
+
+async function runPlan(
+  job: FetchJob,
+  plan: Plan,
+  secret: Secret,
+  target: Target,
+  http: HttpClient,
+): Promise<Metadata> {
+  const m = job.manifest;
+  const policy: HttpPolicy = {
+    timeoutMs: m.timeoutMs,
+    retries: m.retries,
+    maxResponseBytes: m.maxResponseBytes,
+    retryBaseMs: job.retryBaseMs,
+    maxRetryAfterMs: 30_000,
+  };
+  const vars: Record<string, string> = { ...job.vars };
+  if (target.region) vars.region = target.region;
+  const responses = new Map<string, unknown[]>();
+  const fill = (t: string, encode?: (s: string) => string) => render(t, vars, job.now, encode);
+
+  for (const step of plan.steps) {
+    const path = fill(step.path, encodeURIComponent);
+    const query = Object.fromEntries(
+      Object.entries(step.query ?? {}).map(([k, v]) => [k, fill(v)]),
+    );
+    const headers: Record<string, string> = { Accept: "application/json" };
+    for (const [k, v] of Object.entries({ ...m.headers, ...step.headers })) headers[k] = fill(v);
+    Object.assign(headers, authHeader(m, secret));
+    const body = step.body === undefined ? undefined : renderDeep(step.body, vars, job.now);
+
+    const pages: unknown[] = [];
+    let cursor: string | undefined;
+    const maxPages = step.paginate?.maxPages ?? 1;
+    for (let page = 0; page < maxPages; page++) {
+      const q = { ...query };
+      if (cursor !== undefined && step.paginate) q[step.paginate.param] = cursor;
+      const url = buildUrl(target.base, path, q);
+      const res = await http.request({ url, method: step.method, headers, body }, policy);
+      if (!passesCheck(step, res)) throw describeCheckFailure(step, res);
+      pages.push(res);
+      if (!step.paginate) break;
+      const more = selectOne(res, step.paginate.hasMore);
+      const next = selectOne(res, step.paginate.cursor);
+      if (more !== true || typeof next !== "string" || next === "" || next === cursor) break;
+      if (page === maxPages - 1) {
+        throw new FetchError(
+          "provider",
+          `more than ${maxPages} pages from step ${step.id}; the figure would be incomplete`,
+        );
+      }
+      cursor = next;
+    }
+    responses.set(step.id, pages);
+    for (const [name, p] of Object.entries(step.extract ?? {})) {
+      const v = pages.flatMap((pg) => select(pg, p))[0];
+      if (typeof v !== "string" && typeof v !== "number") {
+        throw new FetchError(
+          "parse",
+          `step ${step.id}: no ${p} in the response (needed for {${name}})`,
+        );
+      }
+      vars[name] = String(v);
+    }
+  }
+  return normalize({
+    plan,
+    responses: responses as StepResponses,
+    vars,
+    now: job.now,
+    regionCurrency: target.currency,
+  });
+}
+
+function credentialHint(job: FetchJob): string {
+  const c = job.manifest.credential!;
+  return `${job.path} needs ${c.description}; link one with ` +
+    `\`keyz map ${job.path} ${job.manifest.id} --credential <pass-path>\``;
+}
+
+/** Fetch and normalize the figures for one key. Throws FetchError. */
+export async function fetchMetadata(job: FetchJob, http: HttpClient): Promise<FetchOutcome> {
+  const m = job.manifest;
+  if (m.kind === "unavailable") return { metadata: unavailable(m), plan: "main" };
+  try {
+    const target = resolveTarget(m, job.vars.region, job.baseUrlOverride);
+    let secret = job.credential;
+    if (!secret && m.credential?.required) {
+      const pattern = m.credential.keyPattern ? new RegExp(m.credential.keyPattern) : undefined;
+      if (!pattern?.test(job.key.reveal())) {
+        if (!m.fallback) throw new FetchError("config", credentialHint(job));
+      } else {
+        secret = job.key;
+      }
+    }
+    try {
+      if (!secret && m.credential?.required) {
+        throw new FetchError("config", credentialHint(job));
+      }
+      const metadata = await runPlan(job, mainPlan(m), secret ?? job.key, target, http);
+      return { metadata, plan: "main" };
+    } catch (e) {
+      const fb = m.fallback;
+      const missingCredential = e instanceof FetchError && e.kind === "config" && !secret &&
+        !!m.credential?.required;
+      if (!fb || !(e instanceof FetchError) || !(fb.on.includes(e.kind) || missingCredential)) {
+        throw e;
+      }
+      const key = fb.useKey ? job.key : secret ?? job.key;
+      const metadata = await runPlan(job, fb, key, target, http);
+      return { metadata, plan: "fallback" };
+    }
+  } catch (e) {
+    if (e instanceof TemplateError) {
+      throw new FetchError("config", `${m.id}: ${e.message} (set it with keyz map --param)`);
+    }
+    throw e;
+  }
+}

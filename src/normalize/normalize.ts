@@ -1,0 +1,227 @@
+/**
+ * Turn the raw responses of a manifest's steps into normalized metadata. Pure: responses,
+ * variables and the clock in; Metadata out, or a `parse` FetchError naming the field.
+ */
+import { FetchError } from "../errors.ts";
+import type { Fields, Manifest, Plan, ValueExprShape } from "../providers/manifest.ts";
+import { select } from "../providers/jsonpath.ts";
+import { render, type Vars } from "../providers/template.ts";
+import * as D from "../util/decimal.ts";
+import type { Metadata } from "../sidecars/schema.ts";
+
+/** Every page body of every step, by step id, in the order the steps ran. */
+export type StepResponses = ReadonlyMap<string, readonly unknown[]>;
+
+type Value = D.Decimal | string | boolean | Date;
+
+class MissingValue extends Error {}
+
+function fail(field: string, what: string): never {
+  throw new FetchError("parse", `field ${field}: ${what}`);
+}
+
+function lastStep(responses: StepResponses): string {
+  return [...responses.keys()].at(-1) ?? "";
+}
+
+function toTimestamp(raw: unknown, unit: "s" | "ms" | undefined, field: string): Date {
+  if (typeof raw === "string" && !/^-?\d+(\.\d+)?$/.test(raw)) {
+    const d = new Date(raw);
+    if (Number.isNaN(d.getTime())) fail(field, `"${raw.slice(0, 40)}" is not a date`);
+    return d;
+  }
+  const n = D.parseDecimal(raw);
+  if (!n) fail(field, "is not a date");
+  const num = D.toNumber(n);
+  const d = new Date(unit === "ms" ? num : num * 1000);
+  if (Number.isNaN(d.getTime())) fail(field, "is not a date");
+  return d;
+}
+
+function convert(raw: unknown, expr: ValueExprShape, field: string): Value {
+  switch (expr.type ?? "decimal") {
+    case "string":
+      if (typeof raw === "string") return raw;
+      if (typeof raw === "number" || typeof raw === "boolean") return String(raw);
+      return fail(field, "is not text");
+    case "boolean":
+      if (typeof raw === "boolean") return raw;
+      return fail(field, "is not true/false");
+    case "timestamp":
+      return toTimestamp(raw, expr.unit, field);
+    default: {
+      const d = D.parseDecimal(raw);
+      if (!d) {
+        const shown = typeof raw === "string" ? `"${raw.slice(0, 40)}"` : typeof raw;
+        return fail(field, `${shown} is not a number`);
+      }
+      return d;
+    }
+  }
+}
+
+function reduce(values: Value[], expr: ValueExprShape, field: string): Value {
+  const how = expr.aggregate ?? (values.length > 1 ? "sum" : "first");
+  if (how === "count") return { units: BigInt(values.length), places: 0 };
+  if (values.length === 0) throw new MissingValue();
+  if (how === "first") return values[0];
+  if (how === "last") return values[values.length - 1];
+  const decimals = values.map((v) => isDecimal(v) ? v : fail(field, `cannot ${how} non-numbers`));
+  if (how === "sum") return decimals.reduce(D.add, D.ZERO);
+  return decimals.reduce((a, b) => (D.compare(a, b) <= 0) === (how === "min") ? a : b);
+}
+
+function isDecimal(v: Value): v is D.Decimal {
+  return typeof v === "object" && !(v instanceof Date);
+}
+
+function evaluate(
+  expr: ValueExprShape,
+  responses: StepResponses,
+  field: string,
+): Value {
+  let value: Value;
+  if (expr.path !== undefined) {
+    const step = expr.step ?? lastStep(responses);
+    const pages = responses.get(step);
+    if (!pages) fail(field, `no step "${step}"`);
+    const raw = pages.flatMap((page) => select(page, expr.path!));
+    value = reduce(raw.map((r) => convert(r, expr, field)), expr, field);
+  } else if (expr.const !== undefined) {
+    value = convert(expr.const, expr, field);
+  } else if (expr.difference) {
+    const [a, b] = expr.difference.map((e) => evaluate(e, responses, field));
+    if (!isDecimal(a) || !isDecimal(b)) fail(field, "difference needs numbers");
+    value = D.sub(a, b);
+  } else {
+    const parts = expr.sum!.map((e) => evaluate(e, responses, field));
+    value = parts.reduce<D.Decimal>(
+      (acc, p) => isDecimal(p) ? D.add(acc, p) : fail(field, "sum needs numbers"),
+      D.ZERO,
+    );
+  }
+  if (isDecimal(value)) {
+    if (expr.scale !== undefined) {
+      const s = D.parseDecimal(expr.scale);
+      if (!s) fail(field, "bad scale");
+      value = D.mul(value, s);
+    }
+    if (expr.negate) value = D.negate(value);
+  }
+  return value;
+}
+
+/** Evaluate one field; undefined when the response does not carry it (never a made-up 0). */
+export function evaluateField(
+  expr: ValueExprShape,
+  responses: StepResponses,
+  field: string,
+): Value | undefined {
+  try {
+    return evaluate(expr, responses, field);
+  } catch (e) {
+    if (!(e instanceof MissingValue)) throw e;
+    if (expr.default === undefined || expr.default === null) return undefined;
+    return convert(expr.default, expr, field);
+  }
+}
+
+const MONEY_FIELDS = [
+  "balance",
+  "credits_total",
+  "credits_used",
+  "spend",
+  "limit",
+  "limit_remaining",
+  "quota_used_percent",
+] as const;
+const TIME_FIELDS = ["quota_resets_at", "expires_at"] as const;
+const TEXT_FIELDS = ["label", "plan", "account_id"] as const;
+
+function iso(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function currencyOf(
+  plan: Pick<Plan, "currency">,
+  responses: StepResponses,
+  regionCurrency: string | undefined,
+): string | undefined {
+  const c = plan.currency;
+  if (typeof c === "string") return c;
+  if (c) {
+    const step = c.step ?? lastStep(responses);
+    const raw = (responses.get(step) ?? []).flatMap((p) => select(p, c.path))[0];
+    if (typeof raw === "string" && /^[A-Za-z]{3}$/.test(raw)) return raw.toUpperCase();
+    if (raw !== undefined) fail("currency", `"${String(raw).slice(0, 20)}" is not a currency code`);
+  }
+  return regionCurrency;
+}
+
+export interface NormalizeInput {
+  plan: Pick<Plan, "kind" | "fields" | "currency" | "spendWindow">;
+  responses: StepResponses;
+  vars: Vars;
+  now: Date;
+  regionCurrency?: string;
+}
+
+/** The normalized figures of one successful fetch. */
+export function normalize(input: NormalizeInput): Metadata {
+  const { plan, responses } = input;
+  const fields: Fields = plan.fields;
+  const out: Metadata = { kind: plan.kind };
+  for (const name of MONEY_FIELDS) {
+    const expr = fields[name];
+    if (!expr) continue;
+    const v = evaluateField(expr, responses, name);
+    if (v === undefined) continue;
+    if (!isDecimal(v)) fail(name, "is not a number");
+    out[name] = D.toNumber(v);
+  }
+  for (const name of TIME_FIELDS) {
+    const expr = fields[name];
+    if (!expr) continue;
+    const v = evaluateField({ type: "timestamp", ...expr }, responses, name);
+    if (v instanceof Date) out[name] = iso(v);
+  }
+  for (const name of TEXT_FIELDS) {
+    const expr = fields[name];
+    if (!expr) continue;
+    const v = evaluateField({ type: "string", ...expr }, responses, name);
+    if (typeof v === "string" && v !== "") out[name] = v;
+  }
+  if (fields.available) {
+    const v = evaluateField({ type: "boolean", ...fields.available }, responses, "available");
+    if (typeof v === "boolean") out.available = v;
+  }
+  const main: Record<string, keyof Metadata> = {
+    balance: "balance",
+    spend: "spend",
+    quota: "quota_used_percent",
+  };
+  const required = main[plan.kind];
+  if (required && out[required] === undefined) {
+    const alt = plan.kind === "balance" ? out.limit_remaining : undefined;
+    if (alt === undefined) fail(required, "missing from the response");
+  }
+  if (plan.kind === "balance" || plan.kind === "spend") {
+    const currency = currencyOf(plan, responses, input.regionCurrency);
+    if (currency) out.currency = currency;
+  }
+  if (plan.spendWindow) {
+    const start = render(plan.spendWindow.start, input.vars, input.now);
+    const end = render(plan.spendWindow.end, input.vars, input.now);
+    out.spend_window = `${start}/${end}`;
+  }
+  return out;
+}
+
+/** Metadata for a provider that has no account API: a reason, never a figure. */
+export function unavailable(manifest: Manifest): Metadata {
+  return {
+    kind: "unavailable",
+    reason: manifest.reason ?? "the provider has no account API",
+    ...(manifest.dashboard ? { dashboard: manifest.dashboard } : {}),
+  };
+}

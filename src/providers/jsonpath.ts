@@ -1,0 +1,89 @@
+/**
+ * The typed-path language of manifests: `a.b[0].c`, `items[*].cost`, `infos[currency=USD].total`,
+ * `list[-1]`, and `$` for the whole document. Pure; never throws on odd input.
+ */
+
+type Selector =
+  | { kind: "key"; name: string }
+  | { kind: "index"; index: number }
+  | { kind: "all" }
+  | { kind: "where"; field: string; value: string };
+
+const SEGMENT_RE = /^([^[\]]+)((?:\[[^\]]*\])*)$/;
+const BRACKET_RE = /\[([^\]]*)\]/g;
+
+const cache = new Map<string, Selector[]>();
+
+export function compilePath(path: string): Selector[] {
+  const hit = cache.get(path);
+  if (hit) return hit;
+  const out: Selector[] = [];
+  if (path !== "$") {
+    for (const segment of path.split(".")) {
+      const m = SEGMENT_RE.exec(segment);
+      if (!m) throw new Error(`bad path segment "${segment}"`);
+      out.push({ kind: "key", name: m[1] });
+      for (const [, inner] of m[2].matchAll(BRACKET_RE)) {
+        if (inner === "*") out.push({ kind: "all" });
+        else if (/^-?\d+$/.test(inner)) out.push({ kind: "index", index: Number(inner) });
+        else {
+          const eq = inner.indexOf("=");
+          if (eq <= 0) throw new Error(`bad selector "[${inner}]"`);
+          out.push({ kind: "where", field: inner.slice(0, eq), value: inner.slice(eq + 1) });
+        }
+      }
+    }
+  }
+  cache.set(path, out);
+  return out;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function scalarText(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return undefined;
+}
+
+/**
+ * Every value the path reaches. A path without `[*]` yields at most one value; missing
+ * parts yield none (the caller decides what "unknown" means).
+ */
+export function select(doc: unknown, path: string): unknown[] {
+  let current: unknown[] = [doc];
+  for (const sel of compilePath(path)) {
+    const next: unknown[] = [];
+    for (const v of current) {
+      switch (sel.kind) {
+        case "key":
+          if (isRecord(v) && Object.hasOwn(v, sel.name)) next.push(v[sel.name]);
+          break;
+        case "index":
+          if (Array.isArray(v)) {
+            const i = sel.index < 0 ? v.length + sel.index : sel.index;
+            if (i >= 0 && i < v.length) next.push(v[i]);
+          }
+          break;
+        case "all":
+          if (Array.isArray(v)) next.push(...v);
+          break;
+        case "where":
+          if (Array.isArray(v)) {
+            const found = v.find((el) => isRecord(el) && scalarText(el[sel.field]) === sel.value);
+            if (found !== undefined) next.push(found);
+          }
+          break;
+      }
+    }
+    current = next;
+  }
+  return current.filter((v) => v !== undefined && v !== null);
+}
+
+/** The single value at a path, or undefined. */
+export function selectOne(doc: unknown, path: string): unknown {
+  return select(doc, path)[0];
+}

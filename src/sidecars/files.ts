@@ -1,0 +1,138 @@
+/**
+ * Low-level sidecar file access under <store>/.keyz: deterministic JSON, atomic writes
+ * (temp file + rename), symlink refusal, and typed errors naming the file.
+ */
+import { KeyzError } from "../errors.ts";
+import type { z } from "zod";
+
+export const KEYZ_DIR = ".keyz";
+
+/** JSON with sorted keys, two-space indent and a trailing newline. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value), null, 2) + "\n";
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === "object") {
+    return Object.fromEntries(
+      Object.keys(v).sort().flatMap((k) => {
+        const x = (v as Record<string, unknown>)[k];
+        return x === undefined ? [] : [[k, sortKeys(x)]];
+      }),
+    );
+  }
+  return v;
+}
+
+/**
+ * Refuse a .keyz path that runs through a symlink leading outside the store. `rel` is relative
+ * to the store root and starts with ".keyz".
+ */
+export async function assertInsideStore(storeDir: string, rel: string): Promise<void> {
+  const parts = rel.split("/");
+  let current = storeDir;
+  for (const part of parts) {
+    current = `${current}/${part}`;
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.lstat(current);
+    } catch {
+      return; // does not exist yet: nothing below it can be a link
+    }
+    if (info.isSymlink) {
+      const real = await Deno.realPath(current).catch(() => "");
+      const root = await Deno.realPath(storeDir);
+      if (!real.startsWith(`${root}/${KEYZ_DIR}`)) {
+        throw new KeyzError(
+          "sidecar",
+          `${current} is a symlink leading outside the store`,
+          "remove the link; keyz only writes inside <store>/.keyz",
+        );
+      }
+    }
+  }
+}
+
+/** Write a file atomically: a temp file beside it, then rename over. */
+export async function writeAtomic(storeDir: string, rel: string, text: string): Promise<void> {
+  await assertInsideStore(storeDir, rel);
+  const file = `${storeDir}/${rel}`;
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  await Deno.mkdir(dir, { recursive: true });
+  const tmp = `${file}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeTextFile(tmp, text);
+    await Deno.rename(tmp, file);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/** Append one line (a single write, so concurrent appenders never interleave within it). */
+export async function appendLine(storeDir: string, rel: string, line: string): Promise<void> {
+  await assertInsideStore(storeDir, rel);
+  const file = `${storeDir}/${rel}`;
+  await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), { recursive: true });
+  await Deno.writeTextFile(file, line.endsWith("\n") ? line : `${line}\n`, { append: true });
+}
+
+export type ReadResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; missing: true }
+  | { ok: false; missing: false; error: KeyzError };
+
+/** Read and validate a JSON sidecar; never throws for bad content. */
+export async function readJson<T>(
+  storeDir: string,
+  rel: string,
+  schema: z.ZodType<T>,
+): Promise<ReadResult<T>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(`${storeDir}/${rel}`);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { ok: false, missing: true };
+    throw e;
+  }
+  return parseJsonText(text, `${storeDir}/${rel}`, schema);
+}
+
+export function parseJsonText<T>(text: string, file: string, schema: z.ZodType<T>): ReadResult<T> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return {
+      ok: false,
+      missing: false,
+      error: new KeyzError(
+        "sidecar",
+        `${file} is not valid JSON`,
+        "run `keyz doctor` or `keyz sync` to rebuild it",
+      ),
+    };
+  }
+  const r = schema.safeParse(raw);
+  if (r.success) return { ok: true, value: r.data };
+  const issue = r.error.issues[0];
+  const field = issue.path.map(String).join(".") || "(top level)";
+  return {
+    ok: false,
+    missing: false,
+    error: new KeyzError(
+      "sidecar",
+      `${file}: ${field}: ${issue.message}`,
+      "run `keyz doctor` or `keyz sync` to rebuild it",
+    ),
+  };
+}
+
+/** Move a broken sidecar aside (kept for the user, ignored by keyz). */
+export async function quarantine(storeDir: string, rel: string): Promise<string> {
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const dest = `${rel}.broken-${stamp}`;
+  await Deno.rename(`${storeDir}/${rel}`, `${storeDir}/${dest}`);
+  return dest;
+}

@@ -1,0 +1,110 @@
+/**
+ * The sidecar layout and its read/write operations (see schema.ts for the file formats).
+ * Look-up from a pass path is direct: keys/<path>.json, then the account file it names.
+ */
+import {
+  type AccountSidecar,
+  AccountSidecar as AccountSchema,
+  HistoryLine,
+  type KeySidecar,
+  KeySidecar as KeySchema,
+  MapFile,
+  type Mapping,
+  SCHEMA_VERSION,
+} from "./schema.ts";
+import {
+  appendLine,
+  KEYZ_DIR,
+  quarantine,
+  readJson,
+  type ReadResult,
+  stableJson,
+  writeAtomic,
+} from "./files.ts";
+import type { KeyzError } from "../errors.ts";
+
+export const paths = {
+  map: `${KEYZ_DIR}/map.json`,
+  config: `${KEYZ_DIR}/config.jsonc`,
+  providers: `${KEYZ_DIR}/providers`,
+  key: (p: string) => `${KEYZ_DIR}/keys/${p}.json`,
+  account: (id: string) => `${KEYZ_DIR}/accounts/${id}.json`,
+  history: (p: string) => `${KEYZ_DIR}/history/${p}.jsonl`,
+};
+
+/**
+ * The account a key's figures belong to: keys that share a credential share one account
+ * file (fetched once per sync); a key without one is its own account.
+ */
+export function accountId(provider: string, keyPath: string, credential?: string): string {
+  return credential ? `${provider}/@${credential}` : `${provider}/${keyPath}`;
+}
+
+export class Sidecars {
+  readonly storeDir: string;
+  constructor(storeDir: string) {
+    this.storeDir = storeDir;
+  }
+
+  async readMap(): Promise<Record<string, Mapping>> {
+    const r = await readJson(this.storeDir, paths.map, MapFile);
+    if (r.ok) return r.value.keys;
+    if (r.missing) return {};
+    throw r.error;
+  }
+
+  async writeMap(keys: Record<string, Mapping>): Promise<void> {
+    await writeAtomic(
+      this.storeDir,
+      paths.map,
+      stableJson({ schema_version: SCHEMA_VERSION, keys }),
+    );
+  }
+
+  readKey(path: string): Promise<ReadResult<KeySidecar>> {
+    return readJson(this.storeDir, paths.key(path), KeySchema);
+  }
+
+  async writeKey(k: KeySidecar): Promise<void> {
+    await writeAtomic(this.storeDir, paths.key(k.path), stableJson(k));
+  }
+
+  readAccount(id: string): Promise<ReadResult<AccountSidecar>> {
+    return readJson(this.storeDir, paths.account(id), AccountSchema);
+  }
+
+  async writeAccount(a: AccountSidecar): Promise<void> {
+    await writeAtomic(this.storeDir, paths.account(a.account), stableJson(a));
+  }
+
+  async appendHistory(path: string, line: HistoryLine): Promise<void> {
+    await appendLine(this.storeDir, paths.history(path), JSON.stringify(HistoryLine.parse(line)));
+  }
+
+  /** Every valid history line of a key, oldest first; broken lines are skipped. */
+  async readHistory(path: string): Promise<HistoryLine[]> {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(`${this.storeDir}/${paths.history(path)}`);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return [];
+      throw e;
+    }
+    const out: HistoryLine[] = [];
+    for (const line of text.split("\n")) {
+      if (!line.trim()) continue;
+      try {
+        const r = HistoryLine.safeParse(JSON.parse(line));
+        if (r.success) out.push(r.data);
+      } catch { /* a torn or hand-broken line: skip it */ }
+    }
+    return out.sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  /** Move a broken sidecar aside so it can be rebuilt; returns where it went. */
+  quarantine(rel: string): Promise<string> {
+    return quarantine(this.storeDir, rel);
+  }
+}
+
+export type { KeyzError, ReadResult };

@@ -1,0 +1,43 @@
+/**
+ * The pass store behind a small interface: a real one (files + `pass show`) and an in-memory
+ * one for unit tests. Listing never decrypts; keyz never writes a .gpg file.
+ */
+import type { SecretEntry } from "./secret.ts";
+import { parseEntry } from "./secret.ts";
+import { KeyzError } from "../errors.ts";
+
+export interface PassStore {
+  /** Absolute store directory. */
+  readonly root: string;
+  /** Every entry path (without .gpg), sorted; dot-directories are skipped. */
+  list(): Promise<string[]>;
+  /** Whether an entry exists, without decrypting it. */
+  exists(path: string): Promise<boolean>;
+  /** Decrypt one entry through `pass show`. */
+  show(path: string): Promise<SecretEntry>;
+}
+
+/** An in-memory store for unit tests. */
+export class MemoryStore implements PassStore {
+  readonly root: string;
+  readonly #entries: Map<string, string>;
+  readonly shown: string[] = [];
+  constructor(entries: Record<string, string>, root = "/memory-store") {
+    this.#entries = new Map(Object.entries(entries));
+    this.root = root;
+  }
+  list(): Promise<string[]> {
+    return Promise.resolve([...this.#entries.keys()].sort());
+  }
+  exists(path: string): Promise<boolean> {
+    return Promise.resolve(this.#entries.has(path));
+  }
+  show(path: string): Promise<SecretEntry> {
+    const text = this.#entries.get(path);
+    if (text === undefined) {
+      return Promise.reject(new KeyzError("path", `no such entry: ${path}`, "see `keyz ls`"));
+    }
+    this.shown.push(path);
+    return Promise.resolve(parseEntry(text));
+  }
+}
