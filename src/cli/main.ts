@@ -10,17 +10,13 @@ function printError(line: string): void {
 export async function runMain(args: string[]): Promise<never> {
   let code: number = ExitCode.ok;
   const program = buildProgram((c) => code = c);
-  program.configureOutput({
-    writeErr: (s) => {
-      // Commander's own errors are reprinted below as one keyz line.
-      if (!s.startsWith("error:")) Deno.stderr.writeSync(new TextEncoder().encode(s));
-    },
-  });
   try {
     await program.parseAsync(args, { from: "user" });
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) Deno.exit(0);
+      // No command given: commander has printed the help on stderr already.
+      if (e.code === "commander.help") Deno.exit(ExitCode.usage);
       printError(`keyz: ${e.message.replace(/^error: /, "")} (see keyz --help)`);
       Deno.exit(ExitCode.usage);
     }

@@ -34,8 +34,10 @@ export function buildProgram(setExit: (code: number) => void) {
     .version(VERSION, "-V, --version")
     .option("-q, --quiet", "print only results and errors")
     .option("-v, --verbose", "print more about what happens")
-    .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
+    // Commander's own error text is reprinted by main.ts as one `keyz: ...` line; help goes
+    // to stdout. Set before any subcommand is added: subcommands copy these settings.
+    .configureOutput({ outputError: () => {} })
     .hook("preAction", (cmd) => setVerbosity(cmd.opts()));
 
   program.command("sync")

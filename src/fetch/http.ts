@@ -7,6 +7,7 @@
 import ky from "ky";
 import { z } from "zod";
 import { FetchError, type FetchErrorKind } from "../errors.ts";
+import { oneLine } from "../util/text.ts";
 
 export interface HttpRequest {
   url: URL;
@@ -63,9 +64,7 @@ function kindForStatus(status: number): FetchErrorKind {
   return "provider";
 }
 
-function clean(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f]+/g, " ").trim().slice(0, 200);
-}
+const clean = (text: string) => oneLine(text);
 
 /** The provider's own message from the common error shapes, if any. */
 export function providerMessage(body: unknown): string | undefined {

@@ -4,6 +4,7 @@
  * when the main one fails with a listed error kind.
  */
 import { FetchError } from "../errors.ts";
+import { oneLine } from "../util/text.ts";
 import type { Manifest, Plan, Step } from "../providers/manifest.ts";
 import { select, selectOne } from "../providers/jsonpath.ts";
 import { render, renderDeep, TemplateError, type Vars } from "../providers/template.ts";
@@ -49,9 +50,7 @@ function describeCheckFailure(step: Step, body: JsonBody): FetchError {
   const message = check.message ? selectOne(body, check.message) : undefined;
   const code = check.code ? selectOne(body, check.code) : undefined;
   const kind = code !== undefined ? check.codeKinds?.[String(code)] ?? "provider" : "provider";
-  const text = typeof message === "string"
-    ? message.replace(/[\x00-\x1f]+/g, " ").slice(0, 200)
-    : "";
+  const text = typeof message === "string" ? oneLine(message) : "";
   const codeText = code !== undefined ? ` ${String(code).slice(0, 20)}` : "";
   return new FetchError(kind, `provider error${codeText}${text ? `: ${text}` : ""}`);
 }

@@ -1,4 +1,5 @@
 import { KeyzError } from "../errors.ts";
+import { hasControlChars } from "../util/text.ts";
 
 /**
  * Check a pass path given on the command line: relative, no `..`, no empty or hidden
@@ -18,6 +19,6 @@ export function normalizePassPath(input: string): string {
   if (segments.some((s) => s === "..")) throw bad("`..` is not allowed");
   if (segments.some((s) => s === "" || s === ".")) throw bad("empty path segment");
   if (segments.some((s) => s.startsWith("."))) throw bad("hidden folders are not entries");
-  if (/[\x00-\x1f]/.test(p)) throw bad("control characters");
+  if (hasControlChars(p)) throw bad("control characters");
   return p;
 }

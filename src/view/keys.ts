@@ -5,7 +5,7 @@
 import type { LoadedProvider, ProviderSet } from "../providers/load.ts";
 import { providerByName } from "../providers/load.ts";
 import type { AccountSidecar, KeySidecar, Mapping, Metadata } from "../sidecars/schema.ts";
-import { accountId, Sidecars } from "../sidecars/sidecars.ts";
+import { accountId, type Sidecars } from "../sidecars/sidecars.ts";
 
 export type KeyState = "live" | "stale" | "error" | "unmapped" | "never" | "unavailable";
 

@@ -1,0 +1,244 @@
+// End to end: `keyz sync`, `ls`, `show`, `map` run as a user would, against a real pass store
+// and a loopback server answering like the providers.
+import { assert, assertEquals, assertMatch } from "./support/assert.ts";
+import { makeStore, type TestStore } from "./support/store.ts";
+import { startServer, type TestServer } from "./support/server.ts";
+import { assertNoSecret, runKeyz } from "./support/cli.ts";
+
+const CANARY = {
+  deepseek: "sk-CANARY-deepseek-7f3a9c1e",
+  moonshot: "sk-CANARY-moonshot-55aa1234",
+  openrouter: "sk-or-v1-CANARY-0b8d11ff",
+  openai: "sk-proj-CANARY-openai-inference",
+  openaiAdmin: "sk-admin-CANARY-openai-admin-01",
+  broken: "sk-CANARY-broken-html-9911",
+};
+
+interface Env {
+  store: TestStore;
+  server: TestServer;
+  env: Record<string, string>;
+}
+
+async function setup(): Promise<Env> {
+  const store = await makeStore({
+    git: true,
+    entries: {
+      "api/deepseek/main": `${CANARY.deepseek}\nnote: personal\n`,
+      "work/kimi": CANARY.moonshot,
+      "work/openrouter/team": CANARY.openrouter,
+      "api/openai/main": CANARY.openai,
+      "api/openai/admin": CANARY.openaiAdmin,
+      "misc/unknown-thing": "not-a-provider-key",
+    },
+  });
+  const server = await startServer([
+    {
+      path: "/user/balance",
+      headers: { "content-type": "application/json" },
+      body: {
+        is_available: true,
+        balance_infos: [{
+          currency: "CNY",
+          total_balance: "110.00",
+          granted_balance: "10.00",
+          topped_up_balance: "100.00",
+        }],
+      },
+    },
+    {
+      path: "/v1/users/me/balance",
+      body: {
+        code: 0,
+        data: { available_balance: 49.58894, voucher_balance: 46.58893, cash_balance: 3.00001 },
+        scode: "0x0",
+        status: true,
+      },
+    },
+    { path: "/api/v1/credits", body: { data: { total_credits: 25.5, total_usage: 5.25 } } },
+  ]);
+  const base = server.url;
+  const env = {
+    ...store.env,
+    KEYZ_RETRY_BASE_MS: "0",
+    KEYZ_BASE_URL_DEEPSEEK: base,
+    KEYZ_BASE_URL_MOONSHOT: base,
+    KEYZ_BASE_URL_OPENROUTER: base,
+    KEYZ_BASE_URL_OPENAI: base,
+  };
+  return { store, server, env };
+}
+
+async function teardown(e: Env) {
+  await e.server.close();
+  await e.store.cleanup();
+}
+
+Deno.test("sync --all --json writes sidecars, reports per key, never leaks a key", async () => {
+  const e = await setup();
+  try {
+    const before = await e.store.snapshotSecrets();
+    const r = await runKeyz(["sync", "--all", "--json"], { env: e.env });
+    assertEquals(r.code, 1, r.stderr); // openai has no credential: a config error
+    const doc = JSON.parse(r.stdout);
+    const byPath = Object.fromEntries(
+      doc.results.map((x: { path: string }) => [x.path, x]),
+    );
+    assertEquals(byPath["api/deepseek/main"].status, "ok");
+    assertEquals(byPath["api/deepseek/main"].metadata.balance, 110);
+    assertEquals(byPath["api/deepseek/main"].metadata.currency, "CNY");
+    assertEquals(byPath["work/kimi"].metadata.balance, 49.58894);
+    assertEquals(byPath["work/kimi"].metadata.currency, "USD");
+    assertEquals(byPath["work/openrouter/team"].metadata.balance, 20.25);
+    assertEquals(byPath["misc/unknown-thing"].status, "skipped");
+    assertEquals(byPath["api/openai/main"].status, "error");
+    assertEquals(byPath["api/openai/main"].error.kind, "config");
+    assertMatch(byPath["api/openai/main"].error.message, /--credential/);
+    assertEquals(doc.summary.ok, 3);
+
+    // Sidecars exist, are deterministic JSON and hold no secret.
+    const acc = await Deno.readTextFile(
+      `${e.store.storeDir}/.keyz/accounts/deepseek/api/deepseek/main.json`,
+    );
+    assert(acc.endsWith("}\n"));
+    assertEquals(JSON.parse(acc).schema_version, 1);
+    const sidecarTexts: string[] = [];
+    for await (const f of walk(`${e.store.storeDir}/.keyz`)) {
+      sidecarTexts.push(await Deno.readTextFile(f));
+    }
+    const log = await e.store.gitRun(["log", "--format=%s%n%b", "--stat"]);
+    assertMatch(log.stdout, /keyz: sync \d+ keys/);
+    assertNoSecret([r.stdout, r.stderr, log.stdout, ...sidecarTexts], Object.values(CANARY));
+
+    // Keys reached only the loopback server, with the right auth.
+    const auth = e.server.hits.map((h) => h.headers["authorization"]);
+    assert(auth.includes(`Bearer ${CANARY.deepseek}`));
+
+    // ls reads it back without decrypting anything (no pass call: works with no gpg at all).
+    const ls = await runKeyz(["ls", "--json"], {
+      env: { ...e.env, GNUPGHOME: "/nonexistent" },
+    });
+    assertEquals(ls.code, 0, ls.stderr);
+    const keys = JSON.parse(ls.stdout).keys;
+    const ds = keys.find((k: { path: string }) => k.path === "api/deepseek/main");
+    assertEquals(ds.metadata.balance, 110);
+    assertEquals(ds.state, "live");
+
+    // Secrets untouched, nothing but .keyz committed.
+    assertEquals(await e.store.snapshotSecrets(), before);
+    const files = await e.store.gitRun(["log", "--name-only", "--format=", "-1"]);
+    for (const f of files.stdout.split("\n").filter(Boolean)) assertMatch(f, /^\.keyz\//);
+  } finally {
+    await teardown(e);
+  }
+});
+
+Deno.test("failure keeps the last good figures and marks the error", async () => {
+  const e = await setup();
+  try {
+    const ok = await runKeyz(["sync", "api/deepseek/main", "--json"], { env: e.env });
+    assertEquals(ok.code, 0, ok.stderr);
+    await e.server.close();
+    const bad = await startServer([{
+      path: "/user/balance",
+      status: 401,
+      body: { error: { message: "Authentication Fails, Your api key: ****9c1e is invalid" } },
+    }]);
+    try {
+      const r = await runKeyz(["sync", "api/deepseek/main", "--json"], {
+        env: { ...e.env, KEYZ_BASE_URL_DEEPSEEK: bad.url },
+      });
+      assertEquals(r.code, 1);
+      const res = JSON.parse(r.stdout).results[0];
+      assertEquals(res.status, "error");
+      assertEquals(res.error.kind, "auth");
+      assertEquals(res.metadata.balance, 110);
+      assertEquals(res.metadata.status, "error");
+      assert(res.metadata.last_success_at);
+      const show = await runKeyz(["show", "api/deepseek/main", "--json"], { env: e.env });
+      const j = JSON.parse(show.stdout);
+      assertEquals(j.state, "error");
+      assertEquals(j.metadata.balance, 110);
+      assertEquals(j.last_error.kind, "auth");
+    } finally {
+      await bad.close();
+    }
+  } finally {
+    await e.store.cleanup();
+  }
+});
+
+Deno.test("map with a credential: the admin key is used, the inference key is not sent", async () => {
+  const e = await setup();
+  const costs = await startServer([{
+    path: "/v1/organization/costs",
+    body: {
+      object: "page",
+      data: [{
+        object: "bucket",
+        start_time: 1,
+        end_time: 2,
+        results: [
+          { object: "organization.costs.result", amount: { value: 0.1, currency: "usd" } },
+          { object: "organization.costs.result", amount: { value: 0.2, currency: "usd" } },
+        ],
+      }],
+      has_more: false,
+      next_page: null,
+    },
+  }]);
+  try {
+    const m = await runKeyz([
+      "map",
+      "api/openai/main",
+      "openai",
+      "--credential",
+      "api/openai/admin",
+    ], {
+      env: e.env,
+    });
+    assertEquals(m.code, 0, m.stderr);
+    const r = await runKeyz(["sync", "api/openai/main", "--json"], {
+      env: { ...e.env, KEYZ_BASE_URL_OPENAI: costs.url },
+    });
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    const res = JSON.parse(r.stdout).results[0];
+    assertEquals(res.metadata.spend, 0.3); // exact: no 0.30000000000000004
+    assertEquals(res.metadata.currency, "USD");
+    assertEquals(costs.hits[0].headers["authorization"], `Bearer ${CANARY.openaiAdmin}`);
+    assertNoSecret([r.stdout, r.stderr], Object.values(CANARY));
+  } finally {
+    await costs.close();
+    await teardown(e);
+  }
+});
+
+Deno.test("bad paths and usage errors are one line with exit 2", async () => {
+  const e = await setup();
+  try {
+    for (
+      const args of [["show", "../etc/passwd"], ["show", "/abs"], ["show", "no/such"], ["sync"], [
+        "sync",
+        "--concurrency",
+        "0",
+        "--all",
+      ], ["map", "work/kimi", "nope"]]
+    ) {
+      const r = await runKeyz(args, { env: e.env });
+      assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      const lines = r.stderr.trim().split("\n");
+      assertEquals(lines.length, 1, r.stderr);
+      assertMatch(lines[0], /^keyz: .+\(.+\)$/);
+    }
+  } finally {
+    await teardown(e);
+  }
+});
+
+async function* walk(dir: string): AsyncGenerator<string> {
+  for await (const e of Deno.readDir(dir)) {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory) yield* walk(p);
+    else if (e.isFile) yield p;
+  }
+}
