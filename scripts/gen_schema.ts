@@ -9,5 +9,5 @@ import { generatedFiles } from "../src/providers/generated.ts";
 const root = new URL("..", import.meta.url).pathname;
 for (const [path, text] of Object.entries(await generatedFiles(root))) {
   await Deno.writeTextFile(`${root}${path}`, text);
-  console.error(`wrote ${path}`);
+  Deno.stderr.writeSync(new TextEncoder().encode(`wrote ${path}\n`));
 }

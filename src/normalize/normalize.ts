@@ -81,24 +81,13 @@ function evaluate(
   field: string,
 ): Value {
   let value: Value;
-  if (expr.path !== undefined) {
-    const step = expr.step ?? lastStep(responses);
-    const pages = responses.get(step);
-    if (!pages) fail(field, `no step "${step}"`);
-    const raw = pages.flatMap((page) => select(page, expr.path!));
-    value = reduce(raw.map((r) => convert(r, expr, field)), expr, field);
-  } else if (expr.const !== undefined) {
-    value = convert(expr.const, expr, field);
-  } else if (expr.difference) {
-    const [a, b] = expr.difference.map((e) => evaluate(e, responses, field));
-    if (!isDecimal(a) || !isDecimal(b)) fail(field, "difference needs numbers");
-    value = D.sub(a, b);
-  } else {
-    const parts = expr.sum!.map((e) => evaluate(e, responses, field));
-    value = parts.reduce<D.Decimal>(
-      (acc, p) => isDecimal(p) ? D.add(acc, p) : fail(field, "sum needs numbers"),
-      D.ZERO,
-    );
+  try {
+    value = evaluateBare(expr, responses, field);
+  } catch (e) {
+    if (!(e instanceof MissingValue) || expr.default === undefined || expr.default === null) {
+      throw e;
+    }
+    return convert(expr.default, expr, field);
   }
   if (isDecimal(value)) {
     if (expr.scale !== undefined) {
@@ -111,6 +100,27 @@ function evaluate(
   return value;
 }
 
+function evaluateBare(expr: ValueExprShape, responses: StepResponses, field: string): Value {
+  if (expr.path !== undefined) {
+    const step = expr.step ?? lastStep(responses);
+    const pages = responses.get(step);
+    if (!pages) fail(field, `no step "${step}"`);
+    const raw = pages.flatMap((page) => select(page, expr.path!));
+    return reduce(raw.map((r) => convert(r, expr, field)), expr, field);
+  }
+  if (expr.const !== undefined) return convert(expr.const, expr, field);
+  if (expr.difference) {
+    const [a, b] = expr.difference.map((e) => evaluate(e, responses, field));
+    if (!isDecimal(a) || !isDecimal(b)) fail(field, "difference needs numbers");
+    return D.sub(a, b);
+  }
+  const parts = expr.sum!.map((e) => evaluate(e, responses, field));
+  return parts.reduce<D.Decimal>(
+    (acc, p) => isDecimal(p) ? D.add(acc, p) : fail(field, "sum needs numbers"),
+    D.ZERO,
+  );
+}
+
 /** Evaluate one field; undefined when the response does not carry it (never a made-up 0). */
 export function evaluateField(
   expr: ValueExprShape,
@@ -120,9 +130,8 @@ export function evaluateField(
   try {
     return evaluate(expr, responses, field);
   } catch (e) {
-    if (!(e instanceof MissingValue)) throw e;
-    if (expr.default === undefined || expr.default === null) return undefined;
-    return convert(expr.default, expr, field);
+    if (e instanceof MissingValue) return undefined;
+    throw e;
   }
 }
 
