@@ -1,16 +1,19 @@
 /** The whole command tree in one place; each action lives in its own file. */
-import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { Argument, Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { GIT_MODES } from "../git/git.ts";
-import { syncCommand } from "./sync.ts";
-import { lsCommand, showCommand } from "./ls.ts";
-import { mapCommand, unmapCommand } from "./map.ts";
-import {
-  providersCheckCommand,
-  providersListCommand,
-  providersShowCommand,
-  providersTrustCommand,
-} from "./providers.ts";
 import { setVerbosity } from "./output.ts";
+
+// Command modules are imported when their command runs, so start-up loads only what the
+// invoked command needs (keyz ls should not pay for the HTTP stack).
+const sync = () => import("./sync.ts");
+const ls = () => import("./ls.ts");
+const map = () => import("./map.ts");
+const providersCli = () => import("./providers.ts");
+const check = () => import("./check.ts");
+const envCmd = () => import("./env_cmd.ts");
+const runCmd = () => import("./run.ts");
+const completions = () => import("./completions.ts");
+const helpTopics = () => import("./help_topics.ts");
 
 export const VERSION = "0.1.0";
 
@@ -52,7 +55,7 @@ export function buildProgram(setExit: (code: number) => void) {
       "after",
       "\nExamples:\n  keyz sync --all\n  keyz sync api/openrouter --json\n  keyz sync --provider deepseek",
     )
-    .action(run((paths, opts) => syncCommand(paths, opts)));
+    .action(run(async (paths, opts) => (await sync()).syncCommand(paths, opts)));
 
   program.command("ls")
     .description("list every key with provider, figure, state and age (no decryption, no network)")
@@ -63,14 +66,14 @@ export function buildProgram(setExit: (code: number) => void) {
     )
     .option("-p, --provider <id>", "only keys of this provider")
     .addHelpText("after", "\nExamples:\n  keyz ls\n  keyz ls --sort balance --provider openrouter")
-    .action(run((opts) => lsCommand(opts)));
+    .action(run(async (opts) => (await ls()).lsCommand(opts)));
 
   program.command("show")
     .description("everything known about one key (no decryption, no network)")
     .argument("<path>", "pass entry")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExample:\n  keyz show api/deepseek/main")
-    .action(run((path, opts) => showCommand(path, opts)));
+    .action(run(async (path, opts) => (await ls()).showCommand(path, opts)));
 
   program.command("map")
     .description("link a key to a provider (stored in .keyz/map.json)")
@@ -90,12 +93,12 @@ export function buildProgram(setExit: (code: number) => void) {
       "after",
       "\nExamples:\n  keyz map work/llm openrouter\n  keyz map api/openai/main openai --credential api/openai/admin\n  keyz map cn/kimi moonshot --param region=cn",
     )
-    .action(run((path, provider, opts) => mapCommand(path, provider, opts)));
+    .action(run(async (path, provider, opts) => (await map()).mapCommand(path, provider, opts)));
 
   program.command("unmap")
     .description("remove a key's explicit mapping")
     .argument("<path>", "pass entry")
-    .action(run((path) => unmapCommand(path)));
+    .action(run(async (path) => (await map()).unmapCommand(path)));
 
   const providers = program.command("providers").description(
     "list, show, check and trust provider manifests",
@@ -103,11 +106,11 @@ export function buildProgram(setExit: (code: number) => void) {
   providers.command("list")
     .description("every loaded provider with its source, figure kind, key type and host")
     .option("--json", "print JSON")
-    .action(run((opts) => providersListCommand(opts)));
+    .action(run(async (opts) => (await providersCli()).providersListCommand(opts)));
   providers.command("show")
     .description("print a provider's manifest")
     .argument("<id>", "provider id or alias")
-    .action(run((id) => providersShowCommand(id)));
+    .action(run(async (id) => (await providersCli()).providersShowCommand(id)));
   providers.command("check")
     .description(
       "validate a manifest file; with --response, map a saved response without any network",
@@ -118,11 +121,87 @@ export function buildProgram(setExit: (code: number) => void) {
       "after",
       "\nExample:\n  keyz providers check ./acme.jsonc --response ./acme-balance.json",
     )
-    .action(run((file, opts) => providersCheckCommand(file, opts)));
+    .action(run(async (file, opts) => (await providersCli()).providersCheckCommand(file, opts)));
   providers.command("trust")
     .description("allow a user or store manifest to receive keys (records its hash)")
     .argument("<id>", "provider id")
-    .action(run((id) => providersTrustCommand(id)));
+    .action(run(async (id) => (await providersCli()).providersTrustCommand(id)));
+
+  program.helpCommand(false);
+  program.command("check")
+    .description("report keys that need attention: low balance, expiring, stale, errors (offline)")
+    .argument("[paths...]", "entries or folders (default: every entry)")
+    .option("--min-balance <amount>", "flag balances below this (in each key's currency)")
+    .option("--expiring-within <duration>", "flag keys expiring within this, e.g. 7d")
+    .option("--stale-after <duration>", "flag keys not synced successfully for this long, e.g. 1d")
+    .option("-p, --provider <id>", "only keys of this provider")
+    .addOption(
+      new Option("--format <format>", "output format").choices(
+        ["text", "json", "prometheus"] as const,
+      ),
+    )
+    .option("--json", "same as --format json")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 all fine, 1 something needs attention, 2 usage error.\n" +
+        "\nExamples:\n  keyz sync --all && keyz check --min-balance 5\n" +
+        "  keyz check --expiring-within 7d --stale-after 1d --json\n" +
+        "  keyz check --format prometheus > /var/lib/node_exporter/keyz.prom\n" +
+        "\nSee also: keyz help check, keyz help prometheus",
+    )
+    .action(run(async (paths, opts) => (await check()).checkCommand(paths, opts)));
+
+  program.command("env")
+    .description("print keys as quoted environment assignments for eval, direnv or .env files")
+    .argument("[keys...]", "entries, folders or NAME=PATH")
+    .addOption(
+      new Option("-f, --format <format>", "output syntax").choices(
+        ["sh", "fish", "dotenv", "json"] as const,
+      ).default("sh" as const),
+    )
+    .option("-p, --provider <id>", "every key of this provider (repeatable)", collect, [] as string[])
+    .option("--use <path>", "the key that wins a variable claimed twice (repeatable)", collect, [] as string[])
+    .option("--force", "print even when stdout is a terminal")
+    .addHelpText(
+      "after",
+      '\nExamples:\n  eval "$(keyz env api/openrouter)"\n' +
+        "  keyz env --format fish api/openrouter | source\n" +
+        "  keyz env OPENAI_API_KEY=work/openai/ci --format dotenv > .env\n" +
+        '\ndirenv (.envrc):\n  eval "$(keyz env api/openrouter)"\n\nSee also: keyz help env',
+    )
+    .action(run(async (keys, opts) => (await envCmd()).envCommand(keys, opts)));
+
+  program.command("run")
+    .description("run a command with keys in its environment (through the keyz-run wrapper)")
+    .argument("[keys...]", "entries, folders or NAME=PATH, then -- COMMAND [ARG...]")
+    .option("-p, --provider <id>", "every key of this provider (repeatable)", collect, [] as string[])
+    .option("--use <path>", "the key that wins a variable claimed twice (repeatable)", collect, [] as string[])
+    .addHelpText(
+      "after",
+      "\nkeyz may start only pass and git, so the bin/keyz-run wrapper starts COMMAND:\n" +
+        "  keyz-run api/openrouter -- python agent.py\n  keyz-run OPENAI_API_KEY=work/openai/ci -- npm test\n" +
+        "\nSee also: keyz help run",
+    )
+    .action(run(async (keys, opts) => (await runCmd()).runCommand(keys, opts, Deno.args)));
+
+  program.command("completions")
+    .description("print the shell completion script for bash, zsh or fish")
+    .addArgument(new Argument("<shell>", "shell").choices(["bash", "zsh", "fish"] as const))
+    .addHelpText(
+      "after",
+      '\nExamples:\n  eval "$(keyz completions bash)"\n' +
+        "  keyz completions fish > ~/.config/fish/completions/keyz.fish",
+    )
+    .action(run(async (shell) => (await completions()).completionsCommand(shell)));
+  program.command("__complete", { hidden: true })
+    .argument("[words...]")
+    .allowUnknownOption()
+    .action(run(async (words) => (await completions()).completeCommand(program, words)));
+
+  program.command("help")
+    .description("help for a command or a topic (keyz help topics lists them)")
+    .argument("[topic...]", "command (e.g. sync, providers list) or topic")
+    .action(run(async (topic) => (await helpTopics()).helpCommand(program, topic)));
 
   return program;
 }

@@ -89,9 +89,18 @@ export async function readJson<T>(
   rel: string,
   schema: z.ZodType<T>,
 ): Promise<ReadResult<T>> {
+  await Promise.resolve();
+  return readJsonSync(storeDir, rel, schema);
+}
+
+/**
+ * The synchronous form: reading thousands of small sidecars (ls, browse) is several times
+ * faster with sync reads than with one promise per file.
+ */
+export function readJsonSync<T>(storeDir: string, rel: string, schema: z.ZodType<T>): ReadResult<T> {
   let text: string;
   try {
-    text = await Deno.readTextFile(`${storeDir}/${rel}`);
+    text = Deno.readTextFileSync(`${storeDir}/${rel}`);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { ok: false, missing: true };
     throw e;

@@ -5,30 +5,41 @@ import { KeyzError } from "../errors.ts";
 import { childEnv } from "../env.ts";
 import { runProcess } from "../util/process.ts";
 
-async function walk(root: string, rel: string, out: string[]): Promise<void> {
+function walk(root: string, rel: string, out: string[]): void {
   const dir = rel ? `${root}/${rel}` : root;
-  for await (const e of Deno.readDir(dir)) {
+  for (const e of Deno.readDirSync(dir)) {
     if (e.name.startsWith(".")) continue;
     const path = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory) await walk(root, path, out);
+    if (e.isDirectory) walk(root, path, out);
     else if (e.isFile && e.name.endsWith(".gpg")) out.push(path.slice(0, -4));
     else if (e.isSymlink) {
-      const st = await Deno.stat(`${root}/${path}`).catch(() => undefined);
-      if (st?.isFile && e.name.endsWith(".gpg")) out.push(path.slice(0, -4));
+      if (e.name.endsWith(".gpg") && isFile(`${root}/${path}`)) out.push(path.slice(0, -4));
     }
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
   }
 }
 
 export class PassCliStore implements PassStore {
   readonly root: string;
-  constructor(root: string) {
+  /** Extra environment for `pass` (the demo's throwaway GNUPGHOME). */
+  readonly #env: Record<string, string>;
+  constructor(root: string, env: Record<string, string> = {}) {
     this.root = root;
+    this.#env = env;
   }
 
   async list(): Promise<string[]> {
     const out: string[] = [];
     try {
-      await walk(this.root, "", out);
+      await Promise.resolve();
+      walk(this.root, "", out);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
         throw new KeyzError(
@@ -52,7 +63,7 @@ export class PassCliStore implements PassStore {
 
   async show(path: string): Promise<SecretEntry> {
     const r = await runProcess("pass", ["show", "--", path], {
-      env: childEnv({ PASSWORD_STORE_DIR: this.root }),
+      env: childEnv({ ...this.#env, PASSWORD_STORE_DIR: this.root }),
     });
     if (r.code !== 0) {
       const why = r.stderr.split("\n").find((l) => l.trim() !== "")?.trim() ?? `exit ${r.code}`;
@@ -63,5 +74,45 @@ export class PassCliStore implements PassStore {
       );
     }
     return parseEntry(r.stdout);
+  }
+
+  /**
+   * `pass show -c`: pass puts the key on the clipboard (xclip / wl-copy) and clears it after
+   * PASSWORD_STORE_CLIP_TIME. The key never passes through keyz. Not runProcess: the clipboard
+   * tool pass starts keeps serving in the background with pass's stdout/stderr, so waiting for
+   * those pipes to close would hang until the clipboard is cleared; wait for pass itself.
+   */
+  async copy(path: string): Promise<void> {
+    const child = new Deno.Command("pass", {
+      args: ["show", "-c", "--", path],
+      env: childEnv({ ...this.#env, PASSWORD_STORE_DIR: this.root }),
+      clearEnv: true,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const status = await child.status;
+    const reader = child.stderr.getReader();
+    let stderr = "";
+    const dec = new TextDecoder();
+    for (;;) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const chunk = await Promise.race([
+        reader.read(),
+        new Promise<undefined>((res) => timer = setTimeout(() => res(undefined), 50)),
+      ]);
+      clearTimeout(timer);
+      if (!chunk || chunk.done) break;
+      stderr += dec.decode(chunk.value);
+    }
+    await reader.cancel().catch(() => {});
+    if (status.code !== 0) {
+      const why = stderr.split("\n").find((l) => l.trim() !== "")?.trim() ?? `exit ${status.code}`;
+      throw new KeyzError(
+        "store",
+        `pass show -c ${path} failed: ${why.slice(0, 200)}`,
+        "check that gpg can decrypt the store and a clipboard tool (xclip, wl-copy) works",
+      );
+    }
   }
 }

@@ -1,0 +1,180 @@
+/**
+ * `deno task bench`: the performance figures the README reports, measured in one run.
+ *
+ * 1. `keyz sync --all` over 200 keys against a loopback server that adds 100 ms of latency
+ *    to every answer, next to a naive sequential shell loop
+ *    (`curl -H "Authorization: Bearer $(pass show k)"` per key) on the same keys.
+ * 2. `keyz ls` next to `pass ls` on a generated 10,000-entry store with sidecars.
+ * 3. `keyz browse`: start to first full screen, and one filter keystroke (10,000 entries).
+ *
+ * Needs gpg, pass, git, curl and bash (it is a developer script, so it runs with -A; keyz
+ * itself runs under its own permission set, exactly as users run it).
+ */
+import { SCHEMA_VERSION } from "../src/sidecars/schema.ts";
+import { Sidecars } from "../src/sidecars/sidecars.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const enc = new TextEncoder();
+const say = (s: string) => Deno.stdout.writeSync(enc.encode(`${s}\n`));
+
+async function sh(cmd: string, args: string[], env: Record<string, string>, stdin?: string) {
+  const child = new Deno.Command(cmd, {
+    args,
+    env,
+    clearEnv: true,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(enc.encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (out.code !== 0) {
+    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return text;
+}
+
+async function timed(fn: () => Promise<unknown>, runs = 3): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+const PROVIDERS = [
+  { id: "deepseek", path: "/user/balance", body: { is_available: true, balance_infos: [{ currency: "USD", total_balance: "12.50", granted_balance: "0.00", topped_up_balance: "12.50" }] } },
+  { id: "moonshot", path: "/v1/users/me/balance", body: { code: 0, status: true, scode: "0x0", data: { available_balance: 9.5, voucher_balance: 0, cash_balance: 9.5 } } },
+  { id: "openrouter", path: "/api/v1/credits", body: { data: { total_credits: 20, total_usage: 4.5 } } },
+  { id: "siliconflow", path: "/v1/user/info", body: { code: 20000, message: "OK", status: true, data: { id: "u", balance: "1.00", chargeBalance: "2.00", totalBalance: "3.00" } } },
+  { id: "novita", path: "/openapi/v1/billing/balance/detail", body: { availableBalance: "123400", cashBalance: "123400", creditLimit: "0", pendingCharges: "0", outstandingInvoices: "0" } },
+];
+
+async function makeEnv(base: string) {
+  const dir = await Deno.makeTempDir({ prefix: "keyz-bench-" });
+  const gnupg = `${dir}/gnupg`;
+  await Deno.mkdir(gnupg, { mode: 0o700 });
+  const env: Record<string, string> = {
+    HOME: `${dir}/home`,
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    GNUPGHOME: gnupg,
+    PASSWORD_STORE_DIR: `${dir}/${base}`,
+    XDG_CONFIG_HOME: `${dir}/home/.config`,
+    LANG: "C.UTF-8",
+    DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
+  };
+  await Deno.mkdir(env.HOME, { recursive: true });
+  await sh("gpg", ["--batch", "--passphrase", "", "--quick-gen-key", "bench <bench@example.invalid>", "future-default", "default", "never"], env);
+  await sh("pass", ["init", "bench@example.invalid"], env);
+  return { dir, env };
+}
+
+/** Make `n` entries fast: encrypt once with pass, then copy the .gpg file. */
+async function fillStore(env: Record<string, string>, paths: string[], secret: string) {
+  const store = env.PASSWORD_STORE_DIR;
+  await sh("pass", ["insert", "-m", "-f", "seed"], env, `${secret}\n`);
+  const seed = await Deno.readFile(`${store}/seed.gpg`);
+  for (const p of paths) {
+    await Deno.mkdir(`${store}/${p.slice(0, p.lastIndexOf("/"))}`, { recursive: true });
+    await Deno.writeFile(`${store}/${p}.gpg`, seed);
+  }
+  await Deno.remove(`${store}/seed.gpg`);
+}
+
+function keyzArgs(args: string[]) {
+  return ["run", "-q", "-P=keyz", "--config", `${ROOT}/deno.json`, `${ROOT}/main.ts`, ...args];
+}
+
+async function benchSync() {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    await new Promise((r) => setTimeout(r, 100));
+    const p = PROVIDERS.find((x) => new URL(req.url).pathname === x.path);
+    return Response.json(p?.body ?? { error: "no route" }, { status: p ? 200 : 404 });
+  });
+  const url = `http://127.0.0.1:${server.addr.port}`;
+  const { dir, env } = await makeEnv("store");
+  try {
+    const paths = Array.from({ length: 200 }, (_, i) => `api/${PROVIDERS[i % PROVIDERS.length].id}/k${String(i).padStart(3, "0")}`);
+    await fillStore(env, paths, "sk-bench-not-a-real-key");
+    const keyzEnv = { ...env };
+    for (const p of PROVIDERS) keyzEnv[`KEYZ_BASE_URL_${p.id.toUpperCase()}`] = url;
+    const keyzMs = await timed(async () => {
+      await sh(Deno.execPath(), keyzArgs(["sync", "--all", "--git", "none", "--concurrency", "32", "--json"]), keyzEnv);
+    }, 1);
+    const script = paths.map((p, i) =>
+      `curl -s -H "Authorization: Bearer $(pass show ${p})" ${url}${PROVIDERS[i % PROVIDERS.length].path} >/dev/null`
+    ).join("\n");
+    const loopMs = await timed(() => sh("bash", ["-c", script], env), 1);
+    say(`sync 200 keys, 100 ms latency: keyz ${fmt(keyzMs)}   naive loop ${fmt(loopMs)}   speed-up ${(loopMs / keyzMs).toFixed(1)}x (target >= 10x)`);
+  } finally {
+    await server.shutdown();
+    await sh("gpgconf", ["--kill", "gpg-agent"], env).catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function benchList(): Promise<string> {
+  const { dir, env } = await makeEnv("store");
+  const store = env.PASSWORD_STORE_DIR;
+  const paths: string[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    const p = PROVIDERS[i % PROVIDERS.length];
+    paths.push(`team${Math.floor(i / 500)}/${p.id}/key${i}`);
+  }
+  await fillStore(env, paths, "sk-bench-not-a-real-key");
+  const sidecars = new Sidecars(store);
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  for (const [i, path] of paths.entries()) {
+    const provider = PROVIDERS[i % PROVIDERS.length].id;
+    const account = `${provider}/${path}`;
+    await sidecars.writeKey({ schema_version: SCHEMA_VERSION, path, provider, account });
+    await sidecars.writeAccount({
+      schema_version: SCHEMA_VERSION,
+      account,
+      provider,
+      metadata: { kind: "balance", balance: i / 100, currency: "USD" },
+      synced_at: now,
+      last_success_at: now,
+      last_error: null,
+    });
+  }
+  const passMs = await timed(() => sh("pass", ["ls"], env));
+  const keyzMs = await timed(() => sh(Deno.execPath(), keyzArgs(["ls"]), env));
+  say(`ls 10,000 entries: keyz ${fmt(keyzMs)}   pass ls ${fmt(passMs)}   ratio ${(keyzMs / passMs).toFixed(2)}x (target <= 2x)`);
+  return dir;
+}
+
+async function benchBrowseIfPresent(storeDir: string, passLsMs: () => Promise<number>) {
+  let mod: { benchBrowse?: (s: string) => Promise<{ firstScreenMs: number; filterKeystrokeMs: number }> };
+  try {
+    mod = await import("./bench_browse.ts");
+  } catch {
+    say("browse: scripts/bench_browse.ts not present");
+    return;
+  }
+  if (!mod.benchBrowse) return;
+  const r = await mod.benchBrowse(storeDir);
+  const passMs = await passLsMs();
+  say(`browse 10,000 entries: first screen ${fmt(r.firstScreenMs)} (${(r.firstScreenMs / passMs).toFixed(2)}x pass ls, target <= 1.5x)   filter keystroke ${r.filterKeystrokeMs.toFixed(2)} ms (target < 16 ms)`);
+}
+
+function fmt(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+}
+
+say(`keyz bench (${Deno.build.target}, ${navigator.hardwareConcurrency} cores)`);
+await benchSync();
+const listDir = await benchList();
+try {
+  const env = { PATH: Deno.env.get("PATH") ?? "", PASSWORD_STORE_DIR: `${listDir}/store`, GNUPGHOME: `${listDir}/gnupg`, HOME: `${listDir}/home` };
+  await benchBrowseIfPresent(`${listDir}/store`, () => timed(() => sh("pass", ["ls"], env)));
+} finally {
+  await Deno.remove(listDir, { recursive: true });
+}
