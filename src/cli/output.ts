@@ -26,6 +26,9 @@ export function setVerbosity(opts: { quiet?: boolean; verbose?: boolean }): void
 export function isVerbose(): boolean {
   return verbose;
 }
+export function isQuiet(): boolean {
+  return quiet;
+}
 
 export function out(line = ""): void {
   Deno.stdout.writeSync(enc.encode(`${line}\n`));

@@ -2,6 +2,8 @@
 import { Argument, Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { GIT_MODES } from "../git/git.ts";
 import { setVerbosity } from "./output.ts";
+import { historyCommand } from "./history.ts";
+import { doctorCommand } from "./doctor.ts";
 
 // Command modules are imported when their command runs, so start-up loads only what the
 // invoked command needs (keyz ls should not pay for the HTTP stack).
@@ -14,6 +16,8 @@ const envCmd = () => import("./env_cmd.ts");
 const runCmd = () => import("./run.ts");
 const completions = () => import("./completions.ts");
 const helpTopics = () => import("./help_topics.ts");
+const browse = () => import("./browse.ts");
+const demo = () => import("./demo.ts");
 
 export const VERSION = "0.1.0";
 
@@ -159,8 +163,18 @@ export function buildProgram(setExit: (code: number) => void) {
         ["sh", "fish", "dotenv", "json"] as const,
       ).default("sh" as const),
     )
-    .option("-p, --provider <id>", "every key of this provider (repeatable)", collect, [] as string[])
-    .option("--use <path>", "the key that wins a variable claimed twice (repeatable)", collect, [] as string[])
+    .option(
+      "-p, --provider <id>",
+      "every key of this provider (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .option(
+      "--use <path>",
+      "the key that wins a variable claimed twice (repeatable)",
+      collect,
+      [] as string[],
+    )
     .option("--force", "print even when stdout is a terminal")
     .addHelpText(
       "after",
@@ -174,8 +188,18 @@ export function buildProgram(setExit: (code: number) => void) {
   program.command("run")
     .description("run a command with keys in its environment (through the keyz-run wrapper)")
     .argument("[keys...]", "entries, folders or NAME=PATH, then -- COMMAND [ARG...]")
-    .option("-p, --provider <id>", "every key of this provider (repeatable)", collect, [] as string[])
-    .option("--use <path>", "the key that wins a variable claimed twice (repeatable)", collect, [] as string[])
+    .option(
+      "-p, --provider <id>",
+      "every key of this provider (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .option(
+      "--use <path>",
+      "the key that wins a variable claimed twice (repeatable)",
+      collect,
+      [] as string[],
+    )
     .addHelpText(
       "after",
       "\nkeyz may start only pass and git, so the bin/keyz-run wrapper starts COMMAND:\n" +
@@ -202,6 +226,41 @@ export function buildProgram(setExit: (code: number) => void) {
     .description("help for a command or a topic (keyz help topics lists them)")
     .argument("[topic...]", "command (e.g. sync, providers list) or topic")
     .action(run(async (topic) => (await helpTopics()).helpCommand(program, topic)));
+
+  program.command("history")
+    .description("every recorded figure of a key over time, with burn rate and run-out date")
+    .argument("<path>", "pass entry")
+    .option("--json", "print JSON")
+    .option("--since <date>", "only figures from this date (2026-01-31) or age (30d, 8w) on")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keyz history api/deepseek/main\n  keyz history work/openrouter --since 30d --json",
+    )
+    .action(run((path, opts) => historyCommand(path, opts)));
+
+  program.command("doctor")
+    .description("check pass, gpg, git, the store, mappings, manifests and sidecars")
+    .option("--fix", "repair what is safe: conflicted or broken sidecars, a stale lock")
+    .option("--json", "print JSON")
+    .addHelpText("after", "\nExamples:\n  keyz doctor\n  keyz doctor --fix")
+    .action(run((opts) => doctorCommand(opts)));
+
+  program.command("browse")
+    .description("interactive tree of every key: figures, states, details, copy, sync, edit")
+    .addHelpText(
+      "after",
+      "\nOpens without decrypting anything or using the network. Keys: ? inside the browser.\nExample:\n  keyz browse",
+    )
+    .action(run(async () => (await browse()).browseCommand()));
+
+  program.command("demo")
+    .description("try keyz on a throwaway store with sample keys and a local fake provider server")
+    .option("--no-browse", "sync the demo store and print `keyz ls` instead of opening the browser")
+    .addHelpText(
+      "after",
+      "\nNothing of yours is read or changed; everything is removed on exit.\nExample:\n  keyz demo",
+    )
+    .action(run(async (opts) => (await demo()).demoCommand(opts)));
 
   return program;
 }

@@ -11,8 +11,9 @@ import {
 import { isTrusted, trustProvider, untrustedProviders } from "../providers/trust.ts";
 import { normalize, unavailable } from "../normalize/normalize.ts";
 import { JsonBody } from "../fetch/http.ts";
+import { selectOne } from "../providers/jsonpath.ts";
 import { openContext } from "./context.ts";
-import { out, outJson, table } from "./output.ts";
+import { out, outJson, table, warn } from "./output.ts";
 
 function summary(p: LoadedProvider, untrusted: Set<string>) {
   const m = p.manifest;
@@ -91,7 +92,7 @@ export async function providersCheckCommand(
   }
   const r = parseManifest(text, file);
   if (!r.ok) {
-    for (const p of r.problems.slice(1)) out(formatProblem(p));
+    for (const p of r.problems.slice(1)) warn(formatProblem(p));
     const first = r.problems[0];
     throw new KeyzError(
       "manifest",
@@ -125,6 +126,16 @@ export async function providersCheckCommand(
   // Every step reads the same saved response: enough to try a mapping without a network.
   const responses = new Map((m.steps ?? []).map((s) => [s.id, [parsed.data] as unknown[]]));
   const now = new Date();
+  // Variables the steps would extract, taken from the same saved response.
+  const vars: Record<string, string> = {};
+  for (const step of m.steps ?? []) {
+    for (const [name, path] of Object.entries(step.extract ?? {})) {
+      const v = selectOne(parsed.data, path);
+      if (vars[name] === undefined && (typeof v === "string" || typeof v === "number")) {
+        vars[name] = String(v);
+      }
+    }
+  }
   const { FetchError } = await import("../errors.ts");
   try {
     const metadata = normalize({
@@ -135,7 +146,7 @@ export async function providersCheckCommand(
         spendWindow: m.spendWindow,
       },
       responses,
-      vars: {},
+      vars,
       now,
       regionCurrency: Object.values(m.regions ?? {})[0]?.currency,
     });

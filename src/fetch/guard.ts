@@ -67,11 +67,22 @@ export function resolveTarget(
  */
 export function buildUrl(base: URL, path: string, query: Record<string, string>): URL {
   const prefix = base.pathname.replace(/\/+$/, "");
+  // The URL parser resolves `..` (also `%2e%2e`) segments, which would climb out of the
+  // base path; a rendered path may carry them from a variable or a response.
+  if (path.split("/").some((s) => /^(?:\.|%2e){1,2}$/i.test(s))) {
+    throw new FetchError(
+      "config",
+      `path ${JSON.stringify(path.slice(0, 80))} has a . or .. segment; refused`,
+    );
+  }
   const url = new URL(base.origin);
   url.pathname = `${prefix}${path}`;
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
   if (url.origin !== base.origin) {
     throw new FetchError("config", `request would leave ${base.host}; refused`);
+  }
+  if (prefix && url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) {
+    throw new FetchError("config", `request would leave ${base.host}${prefix}; refused`);
   }
   if (url.protocol !== "https:" && !isLoopback(url)) {
     throw new FetchError("config", `refusing plain http to ${url.host}`);

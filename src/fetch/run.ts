@@ -122,6 +122,9 @@ async function runPlan(
     }
     responses.set(step.id, pages);
     for (const [name, p] of Object.entries(step.extract ?? {})) {
+      // A variable the user gave (mapping param, pass field) wins: it pins e.g. one account
+      // of several that a token can see.
+      if (job.vars[name] !== undefined) continue;
       const v = pages.flatMap((pg) => select(pg, p))[0];
       if (typeof v !== "string" && typeof v !== "number") {
         throw new FetchError(

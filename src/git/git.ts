@@ -6,7 +6,8 @@
 import { KeyzError } from "../errors.ts";
 import { childEnv } from "../env.ts";
 import { runProcess } from "../util/process.ts";
-import { KEYZ_DIR } from "../sidecars/files.ts";
+import { KEYZ_DIR, stableJson, writeAtomic } from "../sidecars/files.ts";
+import { hasConflictMarkers, resolveConflictedJson, splitConflict } from "../sidecars/conflict.ts";
 
 export const GIT_MODES = ["commit", "stage", "none"] as const;
 export type GitMode = typeof GIT_MODES[number];
@@ -14,9 +15,10 @@ export type GitMode = typeof GIT_MODES[number];
 /** The only pathspec keyz ever hands to git. */
 const PATHSPEC = [`:(top,literal)${KEYZ_DIR}`];
 
-async function git(storeDir: string, args: string[]) {
+async function git(storeDir: string, args: string[], opts: { stdin?: string } = {}) {
   return await runProcess("git", ["-C", storeDir, "-c", "core.quotepath=off", ...args], {
     env: childEnv({ GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" }),
+    stdin: opts.stdin,
   });
 }
 
@@ -38,15 +40,179 @@ function gitError(what: string, stderr: string): KeyzError {
   );
 }
 
-/** Make sure history files merge line by line between machines. */
+/**
+ * Make sure history files merge line by line between machines, and that keyz's transient files
+ * (the lock, temp files, quarantined sidecars) are never committed. Both files live inside
+ * `.keyz/`, where their patterns are relative to that folder (`history/**` = `.keyz/history/**`).
+ * Returns whether anything was written.
+ */
 export async function ensureGitattributes(storeDir: string): Promise<boolean> {
-  const file = `${storeDir}/${KEYZ_DIR}/.gitattributes`;
-  const want = "history/** merge=union\n";
-  const have = await Deno.readTextFile(file).catch(() => "");
-  if (have === want) return false;
+  const files: [string, string][] = [
+    [".gitattributes", "history/** merge=union\n"],
+    [".gitignore", "/lock\n*.tmp\n*.broken-*\n"],
+  ];
+  let wrote = false;
   await Deno.mkdir(`${storeDir}/${KEYZ_DIR}`, { recursive: true });
-  await Deno.writeTextFile(file, want);
-  return true;
+  for (const [name, want] of files) {
+    const file = `${storeDir}/${KEYZ_DIR}/${name}`;
+    const have = await Deno.readTextFile(file).catch(() => "");
+    if (have === want) continue;
+    await Deno.writeTextFile(file, want);
+    wrote = true;
+  }
+  return wrote;
+}
+
+export interface GitHealth {
+  /** `git --version` output, or undefined when git cannot run. */
+  version?: string;
+  /** Whether commits can get an author (user.email set for the store). */
+  identity: boolean;
+  merging: boolean;
+  /** `.git/index.lock` exists: another git is running, or one crashed. */
+  indexLock: boolean;
+  signing: boolean;
+}
+
+/** What `keyz doctor` needs to know about the store's repository. */
+export async function gitHealth(storeDir: string): Promise<GitHealth> {
+  const version = await git(storeDir, ["--version"]).then((r) =>
+    r.code === 0 ? r.stdout.trim() : undefined
+  )
+    .catch(() => undefined);
+  const email = await git(storeDir, ["config", "--get", "user.email"]).catch(() => undefined);
+  const signCfg = await git(storeDir, ["config", "--bool", "--get", "pass.signcommits"]).catch(
+    () => undefined,
+  );
+  const gpgsign = await git(storeDir, ["config", "--bool", "--get", "commit.gpgsign"]).catch(
+    () => undefined,
+  );
+  return {
+    version,
+    identity: !!email?.stdout.trim(),
+    merging: version ? await mergeInProgress(storeDir) : false,
+    indexLock: await Deno.stat(`${storeDir}/.git/index.lock`).then(() => true, () => false),
+    signing: signCfg?.stdout.trim() === "true" || gpgsign?.stdout.trim() === "true",
+  };
+}
+
+/** Whether a merge is under way (e.g. `git pull` stopped on a conflict). */
+async function mergeInProgress(storeDir: string): Promise<boolean> {
+  const r = await git(storeDir, ["rev-parse", "-q", "--verify", "MERGE_HEAD"]);
+  return r.code === 0;
+}
+
+/** `.keyz/` files git holds as unmerged (conflicted), relative to the store. */
+export async function unmergedKeyzPaths(storeDir: string): Promise<string[]> {
+  if (!(await isGitRepo(storeDir))) return [];
+  const r = await git(storeDir, ["ls-files", "-u", "-z", "--", ...PATHSPEC]);
+  if (r.code !== 0) return [];
+  const out = new Set<string>();
+  for (const rec of r.stdout.split("\0")) {
+    const tab = rec.indexOf("\t");
+    if (tab >= 0) out.add(rec.slice(tab + 1));
+  }
+  return [...out].sort();
+}
+
+/**
+ * Rewrite the `.keyz/` files git holds as conflicted with their repaired content: JSON sidecars
+ * by conflict.ts's rule (newest `synced_at`), history files as the union of both sides' lines.
+ * Returns the files repaired and those that could not be (left untouched).
+ */
+export async function repairConflicts(
+  storeDir: string,
+): Promise<{ repaired: string[]; failed: string[] }> {
+  const repaired: string[] = [];
+  const failed: string[] = [];
+  for (const rel of await unmergedKeyzPaths(storeDir)) {
+    const text = await Deno.readTextFile(`${storeDir}/${rel}`).catch(() => undefined);
+    let fixed: string | undefined;
+    if (text !== undefined && !hasConflictMarkers(text)) {
+      repaired.push(rel); // already rewritten (e.g. by this sync): staging marks it resolved
+      continue;
+    }
+    if (text !== undefined && rel.endsWith(".jsonl")) {
+      const sides = splitConflict(text);
+      if (sides) {
+        const lines = [...sides.ours.split("\n"), ...sides.theirs.split("\n")].filter((l) =>
+          l.trim()
+        );
+        fixed = [...new Set(lines)].join("\n") + "\n";
+      }
+    } else if (text !== undefined) {
+      const value = resolveConflictedJson(text);
+      if (value !== undefined) fixed = stableJson(value);
+    }
+    if (fixed === undefined) {
+      failed.push(rel);
+      continue;
+    }
+    await writeAtomic(storeDir, rel, fixed);
+    repaired.push(rel);
+  }
+  return { repaired, failed };
+}
+
+/** Stage exact `.keyz/` files (a repaired conflict), nothing else. */
+export async function stageKeyzFiles(storeDir: string, rels: string[]): Promise<void> {
+  const safe = rels.filter((r) => r.startsWith(`${KEYZ_DIR}/`) && !r.includes(".."));
+  if (safe.length === 0 || !(await isGitRepo(storeDir))) return;
+  const add = await git(storeDir, ["add", "--", ...safe.map((r) => `:(top,literal)${r}`)]);
+  if (add.code !== 0) throw gitError("add", add.stderr);
+}
+
+export interface FileVersion {
+  commit: string;
+  /** Committer date, ISO 8601. */
+  at: string;
+  text: string;
+}
+
+/**
+ * Every committed version of one `.keyz/` file, newest first (at most `limit`). Blobs are read
+ * with `cat-file --batch`, which never runs a textconv filter.
+ */
+export async function fileVersions(
+  storeDir: string,
+  rel: string,
+  limit = 500,
+): Promise<FileVersion[]> {
+  if (!rel.startsWith(`${KEYZ_DIR}/`) || !(await isGitRepo(storeDir))) return [];
+  const log = await git(storeDir, [
+    "log",
+    `--max-count=${limit}`,
+    "--format=%H %cI",
+    "--no-textconv",
+    "--no-ext-diff",
+    "--",
+    `:(top,literal)${rel}`,
+  ]);
+  if (log.code !== 0) return [];
+  const commits = log.stdout.split("\n").filter(Boolean).map((l) => {
+    const [commit, at] = l.split(" ");
+    return { commit, at };
+  });
+  if (commits.length === 0) return [];
+  const batch = await git(storeDir, ["cat-file", "--batch"], {
+    stdin: commits.map((c) => `${c.commit}:${rel}\n`).join(""),
+  });
+  if (batch.code !== 0) return [];
+  const bytes = new TextEncoder().encode(batch.stdout);
+  const dec = new TextDecoder();
+  const out: FileVersion[] = [];
+  let pos = 0;
+  for (const c of commits) {
+    const nl = bytes.indexOf(10, pos);
+    if (nl < 0) break;
+    const header = dec.decode(bytes.subarray(pos, nl)).split(" ");
+    pos = nl + 1;
+    if (header[1] !== "blob") continue; // "<name> missing": deleted in that commit
+    const size = Number(header[2]);
+    out.push({ ...c, text: dec.decode(bytes.subarray(pos, pos + size)) });
+    pos += size + 1;
+  }
+  return out;
 }
 
 /**
@@ -60,9 +226,25 @@ export async function recordChanges(
 ): Promise<boolean> {
   if (mode === "none" || !(await isGitRepo(storeDir))) return false;
   await ensureGitattributes(storeDir);
+  const { failed } = await repairConflicts(storeDir);
+  if (failed.length) {
+    throw new KeyzError(
+      "git",
+      `conflicted files in .keyz that keyz cannot repair: ${failed.join(", ")}`,
+      "the sidecar files are written; resolve those files by hand (or delete them), then `git add` them",
+    );
+  }
   const add = await git(storeDir, ["add", "-A", "--", ...PATHSPEC]);
   if (add.code !== 0) throw gitError("add", add.stderr);
   if (mode === "stage") return false;
+  if (await mergeInProgress(storeDir)) {
+    // A partial commit is impossible mid-merge; the staged .keyz files go in the merge commit.
+    throw new KeyzError(
+      "git",
+      "a git merge is in progress in the store; keyz staged its .keyz files but did not commit",
+      "finish the merge (`keyz doctor --fix` repairs conflicted sidecars, then `git commit`)",
+    );
+  }
   const staged = await git(storeDir, [
     "diff",
     "--cached",

@@ -4,7 +4,7 @@
  */
 import { FetchError } from "../errors.ts";
 import type { Fields, Manifest, Plan, ValueExprShape } from "../providers/manifest.ts";
-import { select } from "../providers/jsonpath.ts";
+import { compilePath, select } from "../providers/jsonpath.ts";
 import { render, type Vars } from "../providers/template.ts";
 import * as D from "../util/decimal.ts";
 import type { Metadata } from "../sidecars/schema.ts";
@@ -175,10 +175,45 @@ export interface NormalizeInput {
   regionCurrency?: string;
 }
 
+/**
+ * Fill `{var}` placeholders in a value's paths, e.g. `result[id={account_id}].name` picks the
+ * element of the account the user pinned (or an extract found).
+ */
+function fillPaths(expr: ValueExprShape, vars: Vars, now: Date, field: string): ValueExprShape {
+  const out: ValueExprShape = { ...expr };
+  if (expr.path?.includes("{")) {
+    let path: string;
+    try {
+      path = render(expr.path, vars, now);
+    } catch (e) {
+      return fail(field, e instanceof Error ? e.message : String(e));
+    }
+    try {
+      compilePath(path);
+    } catch {
+      return fail(field, `path ${JSON.stringify(path.slice(0, 80))} is not valid once filled`);
+    }
+    out.path = path;
+  }
+  if (expr.difference) {
+    out.difference = [
+      fillPaths(expr.difference[0], vars, now, field),
+      fillPaths(expr.difference[1], vars, now, field),
+    ];
+  }
+  if (expr.sum) out.sum = expr.sum.map((e) => fillPaths(e, vars, now, field));
+  return out;
+}
+
 /** The normalized figures of one successful fetch. */
 export function normalize(input: NormalizeInput): Metadata {
   const { plan, responses } = input;
-  const fields: Fields = plan.fields;
+  const fields: Fields = Object.fromEntries(
+    Object.entries(plan.fields).map(([name, expr]) => [
+      name,
+      expr && fillPaths(expr, input.vars, input.now, name),
+    ]),
+  );
   const out: Metadata = { kind: plan.kind };
   for (const name of MONEY_FIELDS) {
     const expr = fields[name];

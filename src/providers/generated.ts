@@ -1,6 +1,7 @@
 /** Contents of the generated files, computed from the sources (see scripts/gen_schema.ts). */
 import { z } from "zod";
 import { Manifest } from "./manifest.ts";
+import { outputSchemaFiles } from "../cli/output_schemas.ts";
 
 export function providerJsonSchema(): string {
   const schema = z.toJSONSchema(Manifest, {
@@ -45,5 +46,6 @@ export async function generatedFiles(root: string): Promise<Record<string, strin
   return {
     "schema/provider.schema.json": providerJsonSchema(),
     "src/providers/builtin.ts": builtinModule(names),
+    ...outputSchemaFiles(),
   };
 }

@@ -118,10 +118,11 @@ export function mergeManifests(files: ManifestFile[]): ProviderSet {
   const providers = new Map<string, LoadedProvider>();
   const aliasOwner = new Map<string, string>();
   const problems: ManifestProblem[] = [];
-  const problem = (file: string, field: string, message: string) =>
-    problems.push({ file, line: 1, col: 1, field, message });
-
   for (const f of files) {
+    const problem = (file: string, field: string, message: string) => {
+      const node = nodeFor(parseTree(f.text), [field]);
+      problems.push({ file, ...lineCol(f.text, node?.offset ?? 0), field, message });
+    };
     const r = parseManifest(f.text, f.file);
     if (!r.ok) {
       problems.push(...r.problems);

@@ -202,7 +202,7 @@ export const Manifest = z.strictObject({
   headers: z.record(HeaderName, Template).optional(),
   timeoutMs: z.int().min(100).max(120_000).default(15_000),
   retries: z.int().min(0).max(5).default(2),
-  concurrency: z.int().min(1).max(32).default(4),
+  concurrency: z.int().min(1).max(32).default(8),
   maxResponseBytes: z.int().min(1024).max(50_000_000).default(2_000_000),
   kind: FigureKind,
   /** For `unavailable`: why, shown to the user next to the dashboard URL. */

@@ -15,6 +15,7 @@ import {
 import {
   appendLine,
   KEYZ_DIR,
+  parseJsonText,
   quarantine,
   readJson,
   type ReadResult,
@@ -22,6 +23,14 @@ import {
   writeAtomic,
 } from "./files.ts";
 import type { KeyzError } from "../errors.ts";
+import type { z } from "zod";
+import { migrating } from "./migrate.ts";
+import { resolveConflictedJson } from "./conflict.ts";
+
+// Readers accept older formats (migrate.ts) and files git left conflicted (conflict.ts).
+const AccountRead = migrating("account", AccountSchema);
+const KeyRead = migrating("key", KeySchema);
+const MapRead = migrating("map", MapFile);
 
 export const paths = {
   map: `${KEYZ_DIR}/map.json`,
@@ -46,8 +55,18 @@ export class Sidecars {
     this.storeDir = storeDir;
   }
 
+  /** Read a JSON sidecar; a file with git conflict markers reads as its repaired value. */
+  async read<T>(rel: string, schema: z.ZodType<T>): Promise<ReadResult<T>> {
+    const r = await readJson(this.storeDir, rel, schema);
+    if (r.ok || r.missing) return r;
+    const text = await Deno.readTextFile(`${this.storeDir}/${rel}`).catch(() => "");
+    const repaired = resolveConflictedJson(text);
+    if (repaired === undefined) return r;
+    return parseJsonText(JSON.stringify(repaired), `${this.storeDir}/${rel}`, schema);
+  }
+
   async readMap(): Promise<Record<string, Mapping>> {
-    const r = await readJson(this.storeDir, paths.map, MapFile);
+    const r = await this.read(paths.map, MapRead);
     if (r.ok) return r.value.keys;
     if (r.missing) return {};
     throw r.error;
@@ -62,7 +81,7 @@ export class Sidecars {
   }
 
   readKey(path: string): Promise<ReadResult<KeySidecar>> {
-    return readJson(this.storeDir, paths.key(path), KeySchema);
+    return this.read(paths.key(path), KeyRead);
   }
 
   async writeKey(k: KeySidecar): Promise<void> {
@@ -70,7 +89,7 @@ export class Sidecars {
   }
 
   readAccount(id: string): Promise<ReadResult<AccountSidecar>> {
-    return readJson(this.storeDir, paths.account(id), AccountSchema);
+    return this.read(paths.account(id), AccountRead);
   }
 
   async writeAccount(a: AccountSidecar): Promise<void> {

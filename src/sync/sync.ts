@@ -4,14 +4,14 @@
  * the sidecars. One key's failure never stops the others; last good figures are kept.
  */
 import { FetchError, type FetchErrorKind, KeyzError } from "../errors.ts";
-import type { ProviderSet } from "../providers/load.ts";
+import { hostsOf, type ProviderSet } from "../providers/load.ts";
 import type { PassStore } from "../store/store.ts";
 import type { Secret } from "../store/secret.ts";
 import type { HttpClient } from "../fetch/http.ts";
 import { fetchMetadata } from "../fetch/run.ts";
 import type { AccountSidecar, KeySidecar, Metadata } from "../sidecars/schema.ts";
 import { SCHEMA_VERSION } from "../sidecars/schema.ts";
-import { accountId, type Sidecars } from "../sidecars/sidecars.ts";
+import { accountId, paths as sidecarPaths, type Sidecars } from "../sidecars/sidecars.ts";
 import { type ResolvedMapping, resolveMapping } from "../view/keys.ts";
 import { Limiter } from "../util/limit.ts";
 import type { Mapping } from "../sidecars/schema.ts";
@@ -30,6 +30,8 @@ export interface SyncResult {
   status: SyncStatus;
   error?: { kind: FetchErrorKind | "unmapped" | "untrusted"; message: string };
   metadata: SyncedMetadata | null;
+  /** Broken sidecars moved aside during this key's sync (named, with why). */
+  warnings?: string[];
 }
 
 export interface SyncOptions {
@@ -98,8 +100,9 @@ export async function syncKeys(opts: SyncOptions): Promise<SyncResult[]> {
         status: "skipped",
         error: {
           kind: "untrusted",
-          message:
-            `manifest ${provider.file} is not trusted (keyz providers trust ${provider.manifest.id})`,
+          message: `manifest ${provider.file} would send keys to ${
+            hostsOf(provider.manifest).join(", ")
+          } and is not trusted (keyz providers trust ${provider.manifest.id})`,
         },
         metadata: null,
       });
@@ -170,6 +173,11 @@ export async function syncKeys(opts: SyncOptions): Promise<SyncResult[]> {
     const now = iso(opts.now());
     const previous = await opts.sidecars.readAccount(job.id);
     const prev = previous.ok ? previous.value : undefined;
+    const warnings: string[] = [];
+    if (!previous.ok && !previous.missing) {
+      // Broken or hand-edited beyond repair: keep it for the user, rebuild from this fetch.
+      warnings.push(await moveAside(opts.sidecars, sidecarPaths.account(job.id), previous.error));
+    }
     const message = failure ? redact(failure.message, [...secrets, ...knownSecrets]) : undefined;
     const account: AccountSidecar = {
       schema_version: SCHEMA_VERSION,
@@ -182,7 +190,8 @@ export async function syncKeys(opts: SyncOptions): Promise<SyncResult[]> {
     };
     await opts.sidecars.writeAccount(account);
     for (const path of job.paths) {
-      await ensureKeySidecar(opts.sidecars, path, job);
+      const keyWarning = await ensureKeySidecar(opts.sidecars, path, job);
+      const pathWarnings = keyWarning ? [...warnings, keyWarning] : warnings;
       await opts.sidecars.appendHistory(path, {
         at: now,
         status: failure ? "error" : "ok",
@@ -204,6 +213,7 @@ export async function syncKeys(opts: SyncOptions): Promise<SyncResult[]> {
             status: failure ? "error" : "live",
           }
           : null,
+        ...(pathWarnings.length ? { warnings: pathWarnings } : {}),
       });
     }
   }
@@ -222,17 +232,29 @@ function pickHistory(m: Metadata) {
   };
 }
 
-async function ensureKeySidecar(sidecars: Sidecars, path: string, job: AccountJob): Promise<void> {
+async function moveAside(sidecars: Sidecars, rel: string, why: KeyzError): Promise<string> {
+  const dest = await sidecars.quarantine(rel);
+  return `${why.message}; moved aside to ${dest} and rebuilt`;
+}
+
+/** Make sure the key sidecar links the account; returns a warning if a broken one was moved. */
+async function ensureKeySidecar(
+  sidecars: Sidecars,
+  path: string,
+  job: AccountJob,
+): Promise<string | undefined> {
   const r = await sidecars.readKey(path);
   let current: KeySidecar | undefined;
+  let warning: string | undefined;
   if (r.ok) current = r.value;
-  else if (!r.missing) await sidecars.quarantine(`.keyz/keys/${path}.json`);
-  if (current?.provider === job.providerId && current.account === job.id) return;
+  else if (!r.missing) warning = await moveAside(sidecars, sidecarPaths.key(path), r.error);
+  if (current?.provider === job.providerId && current.account === job.id) return warning;
   await sidecars.writeKey({
     ...(current ?? { schema_version: SCHEMA_VERSION, path }),
     provider: job.providerId,
     account: job.id,
   });
+  return warning;
 }
 
 export function summarize(results: SyncResult[]): Record<SyncStatus, number> {

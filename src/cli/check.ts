@@ -1,0 +1,81 @@
+/** `keyz check`: what needs attention, from the sidecars only (no network, no decryption). */
+import { readStoreConfig } from "../config/store_config.ts";
+import { ExitCode, KeyzError } from "../errors.ts";
+import { type CheckFlags, checkKey, type KeyCheck, summarizeChecks } from "../check/check.ts";
+import { renderPrometheus } from "../check/prometheus.ts";
+import { parseDuration } from "../keyenv/duration.ts";
+import { viewKeys } from "../view/keys.ts";
+import { expandPaths, openContext } from "./context.ts";
+import { color, isQuiet, out, outJson, table } from "./output.ts";
+
+export const CHECK_FORMATS = ["text", "json", "prometheus"] as const;
+
+export interface CheckOptions {
+  minBalance?: string;
+  expiringWithin?: string;
+  staleAfter?: string;
+  provider?: string;
+  json?: boolean;
+  format?: typeof CHECK_FORMATS[number];
+}
+
+function amount(text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new KeyzError("usage", `bad amount "${text}"`, "give a number such as 5 or 2.50");
+  }
+  return n;
+}
+
+export function checkFlags(o: CheckOptions): CheckFlags {
+  return {
+    minBalance: o.minBalance === undefined ? undefined : amount(o.minBalance),
+    expiringWithinMs: o.expiringWithin === undefined ? undefined : parseDuration(o.expiringWithin),
+    staleAfterMs: o.staleAfter === undefined ? undefined : parseDuration(o.staleAfter),
+  };
+}
+
+/** The stable `keyz check --json` document (schema/output/check.schema.json). */
+export function checkJson(checks: KeyCheck[], now: Date) {
+  const summary = summarizeChecks(checks);
+  return {
+    ok: summary.attention === 0,
+    checked_at: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    summary,
+    keys: checks,
+  };
+}
+
+export async function checkCommand(args: string[], opts: CheckOptions): Promise<number> {
+  const flags = checkFlags(opts);
+  const format = opts.json ? "json" : opts.format ?? "text";
+  const ctx = await openContext({ quietProblems: format !== "text" });
+  const cfg = await readStoreConfig(ctx.storeDir);
+  if (opts.provider && !ctx.providers.providers.has(opts.provider)) {
+    throw new KeyzError("usage", `unknown provider ${opts.provider}`, "see `keyz providers list`");
+  }
+  const now = new Date();
+  const paths = args.length ? await expandPaths(ctx, args) : await ctx.store.list();
+  let views = await viewKeys({ ...ctx, now }, paths.sort());
+  if (opts.provider) views = views.filter((v) => v.mapping?.provider === opts.provider);
+  const checks = views.map((v) => checkKey(v, cfg, flags, now));
+  const summary = summarizeChecks(checks);
+  const code = summary.attention ? ExitCode.attention : ExitCode.ok;
+  if (format === "json") outJson(checkJson(checks, now));
+  else if (format === "prometheus") {
+    Deno.stdout.writeSync(new TextEncoder().encode(renderPrometheus(views, checks)));
+  } else {
+    const rows = checks.flatMap((c) =>
+      c.issues.map((i) => [color.red("!"), c.path, c.provider ?? "-", i.kind, i.message])
+    );
+    for (const line of table(rows)) out(line);
+    if (!isQuiet()) {
+      out(
+        summary.attention
+          ? color.yellow(`${summary.attention} of ${summary.checked} keys need attention`)
+          : color.green(`all ${summary.checked} keys fine`),
+      );
+    }
+  }
+  return code;
+}

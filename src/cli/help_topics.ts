@@ -1,0 +1,171 @@
+/**
+ * `keyz help [topic|command]`: command pages are commander's own `--help` text (one source);
+ * topics are the pages below. docs/commands.md is generated from both (`deno task schema`).
+ */
+import { KeyzError } from "../errors.ts";
+
+export const HELP_TOPICS: Record<string, { title: string; body: string }> = {
+  "exit-codes": {
+    title: "Exit codes (stable; scripts may rely on them)",
+    body: `
+  0    ok; for check: no key needs attention
+  1    attention: a key failed to sync, or check found something
+  2    usage: bad arguments, bad configuration or manifest, unknown path
+  3    store: pass or gpg failed (cannot decrypt, no store)
+  4    git: recording the sidecars in git failed (the files are written)
+  5    locked: another keyz holds the store lock
+  6    no terminal: the command needs one
+  130  interrupted (Ctrl-C)
+
+Errors are one line on stderr: keyz: <what happened> (<what to do>).
+`,
+  },
+  check: {
+    title: "keyz check: thresholds, issues and cron",
+    body: `
+keyz check reads only the sidecars (no network, no decryption) and reports, per key:
+  low_balance   balance (or remaining limit) below min_balance
+  expired       expires_at has passed (key sidecar or provider figure)
+  expiring      expires within expiring_within
+  stale         last good sync older than stale_after
+  never_synced  mapped, never synced (only when a stale threshold is set)
+  error         last sync failed, or a sidecar file is unreadable
+  disabled      the provider says the key cannot be used
+
+Thresholds, most specific first:
+  .keyz/config.jsonc keys.<path>      {"min_balance": 5, "expiring_within_days": 7, "stale_after_hours": 24}
+  key sidecar low_balance
+  .keyz/config.jsonc providers.<id>
+  provider manifest lowBalance
+  command line (--min-balance, --expiring-within, --stale-after)
+  .keyz/config.jsonc thresholds       store-wide defaults
+
+Durations: 30m, 12h, 7d, 2w (a bare number is days).
+Exit: 0 all fine, 1 something needs attention, 2 usage error.
+
+Cron:   keyz sync --all --json >/dev/null; keyz check --min-balance 5 --stale-after 1d
+CI:     keyz sync --all && keyz check --min-balance 5
+`,
+  },
+  prometheus: {
+    title: "keyz check --format prometheus",
+    body: `
+Prints the Prometheus text exposition format, one series per key, labels path and provider
+(and currency where it applies):
+  keyz_up                             1 last sync ok, 0 failed or never
+  keyz_balance                        balance or remaining limit
+  keyz_spend                          spend over the provider's window
+  keyz_quota_used_percent
+  keyz_last_sync_timestamp_seconds    last successful sync
+  keyz_expires_timestamp_seconds
+  keyz_attention                      number of check issues
+
+node_exporter textfile collector (the exit code is check's; write, then rename):
+  keyz check --format prometheus > /var/lib/node_exporter/keyz.prom.tmp;
+  mv /var/lib/node_exporter/keyz.prom.tmp /var/lib/node_exporter/keyz.prom
+`,
+  },
+  env: {
+    title: "keyz env: keys as environment variables",
+    body: `
+  keyz env PATH|FOLDER|NAME=PATH... [--provider ID] [--use PATH] [--format sh|fish|dotenv|json]
+
+Decrypts only the selected keys and prints quoted assignments. Each key's variable is its
+key sidecar's env, else its provider's usual one (e.g. OPENROUTER_API_KEY); NAME=PATH names
+it. Two keys claiming one variable is an error unless --use PATH or NAME=PATH picks one.
+Keys are refused on a terminal (use eval, a pipe or a file; --force overrides).
+
+  eval "$(keyz env api/openrouter)"                        # sh, bash, zsh
+  keyz env --format fish api/openrouter | source           # fish
+  keyz env --format dotenv api/ > .env                     # dotenv
+  keyz env OPENAI_API_KEY=work/openai/ci --format json
+
+direnv (.envrc):
+  eval "$(keyz env api/openrouter)"
+`,
+  },
+  run: {
+    title: "keyz-run: a command with keys in its environment",
+    body: `
+  keyz-run PATH|FOLDER|NAME=PATH... [--provider ID] [--use PATH] -- COMMAND [ARG...]
+
+keyz may start only pass and git (deno.json), so starting COMMAND is done by the small POSIX
+wrapper bin/keyz-run: it runs \`keyz env --format sh\` into a pipe (the key never reaches the
+terminal), evaluates it and execs COMMAND, so COMMAND's exit code and signals are its own.
+COMMAND inherits your environment plus the keys. Install it next to keyz on your PATH
+(KEYZ_BIN names the keyz executable). \`keyz run\` itself checks the selection and points here.
+
+  keyz-run api/openrouter -- python agent.py
+  keyz-run OPENAI_API_KEY=work/openai/ci -- npm test
+  keyz-run api/ --use api/openai/main -- ./deploy.sh
+
+To type \`keyz run\` in an interactive shell, add to ~/.bashrc or ~/.zshrc:
+  keyz() { if [ "$1" = run ]; then shift; keyz-run "$@"; else command keyz "$@"; fi; }
+`,
+  },
+  json: {
+    title: "--json output shapes",
+    body: `
+Every reporting command prints one JSON document with --json; its JSON Schema is in
+schema/output/: sync, ls, show, check, providers-list, env (keyz env --format json).
+Fields are only ever added, never renamed or removed.
+`,
+  },
+  completions: {
+    title: "Shell completions",
+    body: `
+  bash:  eval "$(keyz completions bash)"               # in ~/.bashrc
+  zsh:   eval "$(keyz completions zsh)"                # in ~/.zshrc, after compinit
+  fish:  keyz completions fish > ~/.config/fish/completions/keyz.fish
+
+Completes commands, options, provider ids and pass paths (file names only; nothing is
+decrypted). Each TAB runs keyz once.
+`,
+  },
+};
+
+export function topicNames(): string[] {
+  return Object.keys(HELP_TOPICS).sort();
+}
+
+export function topicText(name: string): string | undefined {
+  const t = HELP_TOPICS[name];
+  return t ? `${t.title}\n${t.body}` : undefined;
+}
+
+interface HelpTree {
+  commands: readonly HelpTree[];
+  name(): string;
+  helpInformation(): string;
+}
+
+/** `keyz help`, `keyz help sync`, `keyz help providers list`, `keyz help exit-codes`. */
+export function helpCommand(program: HelpTree, words: string[]): Promise<number> {
+  const write = (t: string) => Deno.stdout.writeSync(new TextEncoder().encode(t));
+  if (words.length === 0) {
+    write(program.helpInformation());
+    write(`\nTopics (keyz help <topic>): ${topicNames().join(", ")}\n`);
+    return Promise.resolve(0);
+  }
+  if (words.length === 1 && (words[0] === "topics")) {
+    for (const n of topicNames()) write(`  ${n.padEnd(12)} ${HELP_TOPICS[n].title}\n`);
+    return Promise.resolve(0);
+  }
+  const topic = words.length === 1 ? topicText(words[0]) : undefined;
+  if (topic) {
+    write(topic);
+    return Promise.resolve(0);
+  }
+  let cmd: HelpTree = program;
+  for (const w of words) {
+    const sub = cmd.commands.find((c) => c.name() === w && !w.startsWith("__"));
+    if (!sub) {
+      return Promise.reject(
+        new KeyzError("usage", `no help for "${words.join(" ")}"`, "see `keyz help topics`"),
+      );
+    }
+    cmd = sub;
+  }
+  write(cmd.helpInformation());
+  return Promise.resolve(0);
+}

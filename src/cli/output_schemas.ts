@@ -1,0 +1,128 @@
+/**
+ * The documented shapes of every `--json` output, as zod schemas. `deno task schema` writes
+ * them to schema/output/<name>.schema.json; tests parse each command's real output with them.
+ * Changing a shape is a breaking change for scripts: add fields, never rename or remove.
+ */
+import { z } from "zod";
+import { FetchErrorKindSchema } from "../providers/manifest.ts";
+import { LastError, Metadata } from "../sidecars/schema.ts";
+import { ISSUE_KINDS } from "../check/check.ts";
+
+const Iso = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+const KeyState = z.enum(["live", "stale", "error", "unmapped", "never", "unavailable"]);
+
+/** One key, as in `keyz ls --json` items and `keyz show --json`. */
+export const KeyOutput = z.strictObject({
+  path: z.string(),
+  provider: z.string().nullable(),
+  mapped: z.enum(["explicit", "auto"]).nullable(),
+  credential: z.string().nullable(),
+  state: KeyState,
+  metadata: Metadata.nullable(),
+  synced_at: Iso.nullable(),
+  last_success_at: Iso.nullable(),
+  last_error: LastError.nullable(),
+  age: z.string().nullable(),
+  notes: z.string().nullable(),
+  tags: z.array(z.string()),
+  expires_at: Iso.nullable(),
+  env: z.string().nullable(),
+  problems: z.array(z.string()),
+});
+
+export const LsOutput = z.strictObject({ keys: z.array(KeyOutput) });
+export const ShowOutput = KeyOutput;
+
+const SyncStatus = z.enum(["ok", "error", "skipped", "unsupported"]);
+export const SyncOutput = z.strictObject({
+  results: z.array(z.strictObject({
+    path: z.string(),
+    provider: z.string().nullable(),
+    status: SyncStatus,
+    error: z.strictObject({
+      kind: z.union([FetchErrorKindSchema, z.enum(["unmapped", "untrusted"])]),
+      message: z.string(),
+    }).optional(),
+    metadata: Metadata.extend({
+      synced_at: Iso,
+      last_success_at: Iso.nullable(),
+      status: z.enum(["live", "error"]),
+    }).nullable(),
+  })),
+  summary: z.strictObject({
+    ok: z.int(),
+    error: z.int(),
+    skipped: z.int(),
+    unsupported: z.int(),
+  }),
+});
+
+const IssueKind = z.enum(ISSUE_KINDS);
+export const CheckOutput = z.strictObject({
+  ok: z.boolean().describe("true when no key needs attention (exit code 0)"),
+  checked_at: Iso,
+  summary: z.strictObject({
+    checked: z.int(),
+    attention: z.int(),
+    ok: z.int(),
+    by_kind: z.record(IssueKind, z.int()),
+  }),
+  keys: z.array(z.strictObject({
+    path: z.string(),
+    provider: z.string().nullable(),
+    state: KeyState,
+    thresholds: z.strictObject({
+      min_balance: z.number().nullable(),
+      expiring_within_ms: z.number().nullable(),
+      stale_after_ms: z.number().nullable(),
+    }),
+    issues: z.array(z.strictObject({ kind: IssueKind, message: z.string() })),
+  })),
+});
+
+export const ProvidersListOutput = z.strictObject({
+  providers: z.array(z.strictObject({
+    id: z.string(),
+    name: z.string(),
+    source: z.enum(["built-in", "user", "store"]),
+    kind: z.enum(["balance", "spend", "quota", "unavailable"]),
+    key_type: z.string(),
+    credential: z.string().nullable(),
+    hosts: z.array(z.string()),
+    aliases: z.array(z.string()),
+    env: z.string().nullable(),
+    trusted: z.boolean(),
+    file: z.string(),
+  })),
+  problems: z.array(z.string()),
+});
+
+/** `keyz env --format json`: variable name to key. */
+export const EnvOutput = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string());
+
+export const OUTPUT_SCHEMAS = {
+  check: CheckOutput,
+  env: EnvOutput,
+  ls: LsOutput,
+  "providers-list": ProvidersListOutput,
+  show: ShowOutput,
+  sync: SyncOutput,
+} as const;
+
+/** schema/output/<name>.schema.json for each output (draft 2020-12). */
+export function outputSchemaFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const [name, schema] of Object.entries(OUTPUT_SCHEMAS)) {
+    const json = z.toJSONSchema(schema, { target: "draft-2020-12", io: "output" });
+    files[`schema/output/${name}.schema.json`] = JSON.stringify(
+      {
+        ...json,
+        $id: `https://keyz.invalid/schema/output/${name}.schema.json`,
+        title: `keyz ${name.replace("-", " ")} --json`,
+      },
+      null,
+      2,
+    ) + "\n";
+  }
+  return files;
+}

@@ -1,0 +1,3 @@
+export function runDemo(_opts: { browse: boolean }): Promise<number> {
+  return Promise.resolve(0);
+}

@@ -1,0 +1,245 @@
+/**
+ * Performing the state machine's effects: copy, background sync, saving edits and mappings,
+ * loading history, remembering prefs. Results come back as state updates through `update`.
+ */
+import { KeyzError } from "../errors.ts";
+import type { HttpClient } from "../fetch/http.ts";
+import { type GitMode, recordChanges } from "../git/git.ts";
+import { acquireLock } from "../sidecars/lock.ts";
+import { syncKeys, type SyncResult } from "../sync/sync.ts";
+import { viewKey } from "../view/keys.ts";
+import { type ClipMethod, OSC52_CLEAR, osc52Set } from "./clipboard.ts";
+import type { LoadContext } from "./load.ts";
+import { writePrefs } from "./prefs.ts";
+import {
+  type Effect,
+  selectedRow,
+  setHistory,
+  setMessage,
+  syncFinished,
+  syncStarted,
+  type UiState,
+  updateViews,
+} from "./state.ts";
+
+export interface Copier {
+  /** `pass show -c` (see PassCliStore.copy). */
+  copy(path: string): Promise<void>;
+}
+
+export interface EffectDeps {
+  ctx: LoadContext & { store: LoadContext["store"] & Copier };
+  configDir: string;
+  gitMode: GitMode;
+  http: HttpClient;
+  baseUrlOverride: (providerId: string) => string | undefined;
+  retryBaseMs: number;
+  untrusted: ReadonlySet<string>;
+  clip: ClipMethod;
+  clipSeconds: number;
+  /** Write raw bytes to the terminal (OSC 52). */
+  writeRaw(text: string): void;
+  now(): Date;
+}
+
+export interface Control {
+  state(): UiState;
+  update(fn: (s: UiState) => UiState): void;
+}
+
+export class Effects {
+  readonly #deps: EffectDeps;
+  #queue: Promise<void> = Promise.resolve();
+  #clearTimer: ReturnType<typeof setTimeout> | undefined;
+  #pending = 0;
+
+  constructor(deps: EffectDeps) {
+    this.#deps = deps;
+  }
+
+  /** Whether background work (sync, saves) is still running. */
+  get busy(): boolean {
+    return this.#pending > 0;
+  }
+
+  /** Wait for queued work (tests, and quitting after a save). */
+  idle(): Promise<void> {
+    return this.#queue;
+  }
+
+  /** Clear a terminal clipboard we set, if its timer is still pending (on exit). */
+  dispose(): void {
+    if (this.#clearTimer !== undefined) {
+      clearTimeout(this.#clearTimer);
+      this.#clearTimer = undefined;
+      this.#deps.writeRaw(OSC52_CLEAR);
+    }
+  }
+
+  perform(effect: Effect, c: Control): void {
+    switch (effect.type) {
+      case "copy":
+        this.#run(c, () => this.#copy(effect.path, c), false);
+        break;
+      case "sync":
+        this.#run(c, () => this.#sync(effect.paths, c));
+        break;
+      case "save-key":
+        this.#run(c, async () => {
+          await this.#locked(`edit ${effect.key.path}`, () => this.#deps.ctx.sidecars.writeKey(effect.key));
+          await this.#refresh([effect.key.path], c);
+          c.update((s) => setMessage(s, `saved ${effect.key.path}`));
+        });
+        break;
+      case "save-map":
+        this.#run(c, async () => {
+          const { ctx } = this.#deps;
+          await this.#locked(`map ${effect.path} to ${effect.mapping.provider}`, async () => {
+            const map = await ctx.sidecars.readMap();
+            map[effect.path] = effect.mapping;
+            await ctx.sidecars.writeMap(map);
+            ctx.map = map;
+          });
+          await this.#refresh([effect.path], c);
+          c.update((s) => {
+            const syncNotes = new Map(s.syncNotes);
+            syncNotes.delete(effect.path);
+            return { ...s, syncNotes };
+          });
+          const cred = effect.mapping.credential ? ` (credential ${effect.mapping.credential})` : "";
+          c.update((s) => setMessage(s, `mapped ${effect.path} to ${effect.mapping.provider}${cred}; s syncs it`));
+        });
+        break;
+      case "load-history":
+        this.#loadHistory(effect.path, c);
+        break;
+      case "save-prefs": {
+        const s = c.state();
+        writePrefs(this.#deps.configDir, s.storeDir, { expanded: [...s.expanded], sort: s.sort })
+          .catch(() => {/* prefs are a convenience: never fail the browser for them */});
+        break;
+      }
+      case "quit":
+        break;
+    }
+  }
+
+  /** Run `job` after earlier jobs (one writer at a time); its failure becomes a message. */
+  #run(c: Control, job: () => Promise<void>, queued = true): void {
+    this.#pending++;
+    const guarded = async () => {
+      try {
+        await job();
+      } catch (e) {
+        const text = e instanceof KeyzError ? e.format().replace(/^keyz: /, "") : String(e);
+        c.update((s) => setMessage(s, text, "error"));
+      } finally {
+        this.#pending--;
+      }
+    };
+    if (!queued) {
+      guarded();
+      return;
+    }
+    this.#queue = this.#queue.then(guarded);
+  }
+
+  async #locked(what: string, fn: () => Promise<void>): Promise<void> {
+    const lock = await acquireLock(this.#deps.ctx.storeDir, what);
+    try {
+      await fn();
+      await recordChanges(this.#deps.ctx.storeDir, this.#deps.gitMode, `keyz: ${what}`);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  async #refresh(paths: string[], c: Control): Promise<void> {
+    const now = this.#deps.now();
+    const views = await Promise.all(paths.map((p) => viewKey({ ...this.#deps.ctx, now }, p)));
+    c.update((s) => updateViews(s, views, now));
+  }
+
+  #loadHistory(path: string, c: Control): void {
+    this.#deps.ctx.sidecars.readHistory(path).then((lines) => {
+      c.update((s) => selectedRow(s)?.path === path ? setHistory(s, path, lines.slice(-50)) : s);
+    }).catch(() => {});
+  }
+
+  async #copy(path: string, c: Control): Promise<void> {
+    const { clip, clipSeconds, ctx } = this.#deps;
+    if (clip.kind === "pass") {
+      await ctx.store.copy(path);
+      c.update((s) =>
+        setMessage(s, `copied ${path} to the clipboard (pass, ${clip.tool}); cleared in ${clipSeconds}s`)
+      );
+      return;
+    }
+    const entry = await ctx.store.show(path);
+    this.#deps.writeRaw(osc52Set(entry.key.reveal()));
+    if (this.#clearTimer !== undefined) clearTimeout(this.#clearTimer);
+    this.#clearTimer = setTimeout(() => {
+      this.#clearTimer = undefined;
+      this.#deps.writeRaw(OSC52_CLEAR);
+      c.update((s) => setMessage(s, "terminal clipboard cleared"));
+    }, clipSeconds * 1000);
+    c.update((s) =>
+      setMessage(
+        s,
+        `copied ${path} to the terminal clipboard (OSC 52: no xclip/wl-copy); cleared in ${clipSeconds}s or on quit`,
+      )
+    );
+  }
+
+  async #sync(paths: string[], c: Control): Promise<void> {
+    if (paths.length === 0) return;
+    const d = this.#deps;
+    c.update((s) => syncStarted(s, paths));
+    let results: SyncResult[] = [];
+    try {
+      await this.#locked(`sync ${paths.length} key${paths.length === 1 ? "" : "s"}`, async () => {
+        results = await syncKeys({
+          store: d.ctx.store,
+          sidecars: d.ctx.sidecars,
+          providers: d.ctx.providers,
+          map: d.ctx.map,
+          paths,
+          concurrency: 8,
+          http: d.http,
+          now: d.now,
+          baseUrlOverride: d.baseUrlOverride,
+          retryBaseMs: d.retryBaseMs,
+          untrusted: d.untrusted,
+          onResult: (r) => {
+            const note = r.status === "skipped" && r.error ? r.error.message : undefined;
+            const now = d.now();
+            viewKey({ ...d.ctx, now }, r.path).then((v) => {
+              c.update((s) => {
+                let next = syncFinished(updateViews(s, [v], now), r.path, note);
+                if (next.history?.path === r.path) next = { ...next, history: undefined };
+                return next;
+              });
+              if (selectedRow(c.state())?.path === r.path) this.#loadHistory(r.path, c);
+            }).catch(() => c.update((s) => syncFinished(s, r.path, note)));
+          },
+        });
+      });
+    } finally {
+      c.update((s) => {
+        let next = s;
+        for (const p of paths) next = next.syncing.has(p) ? syncFinished(next, p) : next;
+        return next;
+      });
+    }
+    const ok = results.filter((r) => r.status === "ok").length;
+    const failed = results.filter((r) => r.status === "error").length;
+    const skipped = results.length - ok - failed;
+    c.update((s) =>
+      setMessage(
+        s,
+        `synced ${results.length} key${results.length === 1 ? "" : "s"}: ${ok} ok, ${failed} failed, ${skipped} skipped`,
+        failed ? "error" : "info",
+      )
+    );
+  }
+}

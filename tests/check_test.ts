@@ -1,0 +1,252 @@
+// `keyz check` end to end (real pass store, hand-written sidecars; no network, no decryption)
+// and its pure logic: thresholds, durations, Prometheus rendering.
+import { assert, assertEquals, assertMatch, assertThrows } from "./support/assert.ts";
+import { makeStore, type TestStore } from "./support/store.ts";
+import { assertNoSecret, runKeyz } from "./support/cli.ts";
+import { CheckOutput } from "../src/cli/output_schemas.ts";
+import { checkKey, effectiveThresholds } from "../src/check/check.ts";
+import { escapeLabel } from "../src/check/prometheus.ts";
+import { parseDuration } from "../src/keyenv/duration.ts";
+import type { KeyView } from "../src/view/keys.ts";
+import type { LoadedProvider } from "../src/providers/load.ts";
+
+const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString().replace(/\.\d{3}Z$/, "Z");
+const H = 3_600_000;
+const D = 24 * H;
+
+const SECRETS = {
+  "api/deepseek/main": "sk-CANARY-check-deepseek-1",
+  "api/openrouter/team": "sk-or-CANARY-check-2",
+  "work/openai/main": "sk-CANARY-check-openai-3",
+  "api/moonshot/old": "sk-CANARY-check-moonshot-4",
+  'api/deepseek/we"ird\\x': "sk-CANARY-check-weird-5",
+  "misc/thing": "sk-CANARY-check-unmapped-6",
+};
+
+async function writeJson(store: TestStore, rel: string, value: unknown) {
+  const file = `${store.storeDir}/.keyz/${rel}`;
+  await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), { recursive: true });
+  await Deno.writeTextFile(file, JSON.stringify(value, null, 2) + "\n");
+}
+
+function account(provider: string, path: string, o: Record<string, unknown>) {
+  return {
+    schema_version: 1,
+    account: `${provider}/${path}`,
+    provider,
+    metadata: null,
+    synced_at: iso(H),
+    last_success_at: iso(H),
+    last_error: null,
+    ...o,
+  };
+}
+
+let shared: Promise<TestStore> | undefined;
+function store(): Promise<TestStore> {
+  shared ??= (async () => {
+    const s = await makeStore({ entries: SECRETS });
+    const acc = (p: string, path: string, o: Record<string, unknown>) =>
+      writeJson(s, `accounts/${p}/${path}.json`, account(p, path, o));
+    await acc("deepseek", "api/deepseek/main", {
+      metadata: { kind: "balance", balance: 3.5, currency: "CNY" },
+    });
+    await acc("deepseek", 'api/deepseek/we"ird\\x', {
+      metadata: { kind: "balance", balance: 110, currency: "CNY" },
+    });
+    await acc("openrouter", "api/openrouter/team", {
+      metadata: { kind: "balance", balance: 25, currency: "USD" },
+      synced_at: iso(3 * D),
+      last_success_at: iso(3 * D),
+    });
+    await acc("moonshot", "api/moonshot/old", {
+      metadata: { kind: "balance", balance: 40, currency: "CNY" },
+      last_error: { kind: "auth", message: "HTTP 401", at: iso(H) },
+    });
+    await writeJson(s, "keys/work/openai/main.json", {
+      schema_version: 1,
+      path: "work/openai/main",
+      expires_at: iso(-3 * D),
+    });
+    await writeJson(s, "keys/misc/thing.json", {
+      schema_version: 1,
+      path: "misc/thing",
+      expires_at: iso(2 * D),
+    });
+    // The key's own threshold beats the command line's.
+    await Deno.writeTextFile(
+      `${s.storeDir}/.keyz/config.jsonc`,
+      `{ // thresholds\n "keys": { "api/openrouter/team": { "min_balance": 10 } } }\n`,
+    );
+    return s;
+  })();
+  return shared;
+}
+
+async function keyz(args: string[]) {
+  const s = await store();
+  const r = await runKeyz(args, { env: { ...s.env, NO_COLOR: "1" } });
+  assertNoSecret({ stdout: r.stdout, stderr: r.stderr }, Object.values(SECRETS));
+  return r;
+}
+
+Deno.test("check --json: every kind of issue, documented shape, exit 1", async () => {
+  const r = await keyz([
+    "check",
+    "--min-balance",
+    "100",
+    "--expiring-within",
+    "7d",
+    "--stale-after",
+    "2d",
+    "--json",
+  ]);
+  assertEquals(r.code, 1, r.stderr);
+  const doc = CheckOutput.parse(JSON.parse(r.stdout));
+  const kinds = Object.fromEntries(doc.keys.map((k) => [k.path, k.issues.map((i) => i.kind)]));
+  assertEquals(kinds["api/deepseek/main"], ["low_balance"]);
+  assertEquals(kinds['api/deepseek/we"ird\\x'], []);
+  assertEquals(kinds["api/openrouter/team"], ["stale"]); // 25 >= its own 10
+  assertEquals(kinds["api/moonshot/old"], ["error", "low_balance"]);
+  assertEquals(kinds["work/openai/main"], ["expiring", "never_synced"]);
+  assertEquals(kinds["misc/thing"], ["expired"]);
+  assertEquals(doc.ok, false);
+  assertEquals(doc.summary.attention, 5);
+  assertEquals(doc.summary.by_kind.low_balance, 2);
+});
+
+Deno.test("check: exit 0 when all fine, text lines for issues, usage errors exit 2", async () => {
+  const fine = await keyz(["check", "api/deepseek", "--min-balance", "1"]);
+  assertEquals(fine.code, 0, fine.stderr);
+  assertMatch(fine.stdout, /all 2 keys fine/);
+  const low = await keyz(["check", "api/deepseek/main", "--min-balance", "5"]);
+  assertEquals(low.code, 1);
+  assertMatch(
+    low.stdout,
+    /api\/deepseek\/main\s+deepseek\s+low_balance\s+balance 3\.50 CNY is below 5 CNY/,
+  );
+  assert(!low.stdout.includes("\x1b["), "NO_COLOR and a pipe: no escapes");
+  for (const bad of [["--min-balance", "lots"], ["--stale-after", "5y"], ["nope/missing"]]) {
+    const r = await keyz(["check", ...bad]);
+    assertEquals(r.code, 2, `${bad.join(" ")}: ${r.stderr}`);
+    assertEquals(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assertMatch(r.stderr, /^keyz: /);
+  }
+});
+
+Deno.test("check --format prometheus: HELP/TYPE, one series per key, escaped labels", async () => {
+  const r = await keyz(["check", "--format", "prometheus", "--min-balance", "5"]);
+  assertEquals(r.code, 1);
+  const lines = r.stdout.trimEnd().split("\n");
+  assert(lines.includes("# TYPE keyz_balance gauge"));
+  assert(
+    lines.includes(
+      "# HELP keyz_up 1 when the key's last sync succeeded, 0 when it failed or never ran",
+    ),
+  );
+  assert(
+    lines.includes('keyz_balance{currency="CNY",path="api/deepseek/main",provider="deepseek"} 3.5'),
+  );
+  assert(
+    lines.includes(
+      'keyz_balance{currency="CNY",path="api/deepseek/we\\"ird\\\\x",provider="deepseek"} 110',
+    ),
+  );
+  assert(lines.includes('keyz_up{path="api/moonshot/old",provider="moonshot"} 0'));
+  assert(lines.includes('keyz_up{path="misc/thing",provider=""} 0'));
+  assert(
+    lines.some((l) =>
+      l.startsWith(
+        'keyz_last_sync_timestamp_seconds{path="api/deepseek/main",provider="deepseek"} ',
+      )
+    ),
+  );
+  // Every sample line is `name{labels} number`, and every family is declared before use.
+  const declared = new Set<string>();
+  for (const l of lines) {
+    const t = /^# TYPE (\w+) gauge$/.exec(l);
+    if (t) declared.add(t[1]);
+    else if (!l.startsWith("# HELP ")) {
+      const m = /^(\w+)\{([a-z_]+="(?:[^"\\]|\\.)*",?)*\} (-?\d+(\.\d+)?(e[+-]?\d+)?|NaN)$/.exec(l);
+      assert(m, `bad sample line: ${l}`);
+      assert(declared.has(m[1]), `undeclared ${m[1]}`);
+    }
+  }
+});
+
+Deno.test("check: cleanup", async () => {
+  if (shared) await (await shared).cleanup();
+});
+
+// ---- pure logic ----------------------------------------------------------------------------
+
+function view(o: Partial<KeyView> & { lowBalance?: number }): KeyView {
+  const provider = {
+    manifest: { id: "deepseek", lowBalance: o.lowBalance, refreshMinutes: 60 },
+  } as unknown as LoadedProvider;
+  return {
+    path: "api/deepseek/main",
+    mapping: { provider: "deepseek", how: "auto" },
+    provider,
+    state: "live",
+    problems: [],
+    ...o,
+  };
+}
+
+Deno.test("thresholds: key config > key sidecar > provider config > manifest > flag > store", () => {
+  const cfg = {
+    thresholds: { min_balance: 1, stale_after_hours: 48 },
+    providers: { deepseek: { min_balance: 3 } },
+    keys: { "api/deepseek/main": { min_balance: 4 } },
+  };
+  const key = { schema_version: 1 as const, path: "api/deepseek/main", low_balance: 9 };
+  assertEquals(effectiveThresholds(view({ key }), cfg, { minBalance: 7 }).min_balance, 4);
+  assertEquals(effectiveThresholds(view({ key }), { ...cfg, keys: {} }, {}).min_balance, 9);
+  assertEquals(
+    effectiveThresholds(view({ lowBalance: 2 }), { ...cfg, keys: {} }, {}).min_balance,
+    3,
+  );
+  assertEquals(
+    effectiveThresholds(view({ lowBalance: 2 }), { thresholds: cfg.thresholds }, { minBalance: 7 })
+      .min_balance,
+    2,
+  );
+  assertEquals(
+    effectiveThresholds(view({}), { thresholds: cfg.thresholds }, { minBalance: 7 }).min_balance,
+    7,
+  );
+  const t = effectiveThresholds(view({}), { thresholds: cfg.thresholds }, {});
+  assertEquals([t.min_balance, t.stale_after_ms, t.expiring_within_ms], [1, 48 * H, null]);
+});
+
+Deno.test("checkKey: limit_remaining counts as balance; no thresholds, no issues", () => {
+  const now = new Date();
+  const account = {
+    schema_version: 1 as const,
+    account: "deepseek/x",
+    provider: "deepseek",
+    metadata: { kind: "balance" as const, limit_remaining: 2 },
+    synced_at: iso(10 * D),
+    last_success_at: iso(10 * D),
+    last_error: null,
+  };
+  assertEquals(checkKey(view({ account }), {}, {}, now).issues, []);
+  assertEquals(
+    checkKey(view({ account }), {}, { minBalance: 2.5 }, now).issues.map((i) => i.kind),
+    ["low_balance"],
+  );
+  assertEquals(checkKey(view({}), {}, { staleAfterMs: D }, now).issues.map((i) => i.kind), [
+    "never_synced",
+  ]);
+});
+
+Deno.test("durations and label escaping", () => {
+  assertEquals(parseDuration("7d"), 7 * D);
+  assertEquals(parseDuration("12h"), 12 * H);
+  assertEquals(parseDuration("30m"), 30 * 60_000);
+  assertEquals(parseDuration("3"), 3 * D);
+  assertThrows(() => parseDuration("1y"));
+  assertThrows(() => parseDuration("-1d"));
+  assertEquals(escapeLabel('a"b\\c\nd'), 'a\\"b\\\\c\\nd');
+});

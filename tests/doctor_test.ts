@@ -1,0 +1,143 @@
+// keyz doctor: a healthy store passes; each kind of problem is named with what to do; --fix
+// repairs what is safe and leaves the rest.
+import { assert, assertEquals, assertMatch } from "./support/assert.ts";
+import { makeStore } from "./support/store.ts";
+import { runKeyz } from "./support/cli.ts";
+import { mappingChecks, needsAttention } from "../src/doctor/checks.ts";
+import { mergeManifests } from "../src/providers/load.ts";
+
+interface Check {
+  id: string;
+  status: string;
+  message: string;
+  hint?: string;
+  fixed?: boolean;
+}
+
+Deno.test("mappingChecks: missing entry, provider and credential", () => {
+  const providers = mergeManifests([]);
+  const checks = mappingChecks(
+    {
+      "gone/key": { provider: "nope", credential: "admin/missing" },
+      "ok/key": { provider: "nope" },
+    },
+    new Set(["ok/key"]),
+    providers,
+  );
+  assertEquals(checks.map((c) => c.id), ["mapping", "mapping", "credential", "mapping"]);
+  assert(needsAttention(checks));
+  assert(!needsAttention([{ id: "git", status: "info", message: "" }]));
+  assert(!needsAttention([{ id: "lock", status: "warn", message: "", fixed: true }]));
+});
+
+Deno.test("keyz doctor: healthy, then problems with hints, then --fix", async () => {
+  const store = await makeStore({ git: true, entries: { "api/deepseek/main": "sk-CANARY-doc-1" } });
+  const env = store.env;
+  const keyz = store.storeDir + "/.keyz";
+  try {
+    const ok = await runKeyz(["doctor"], { env: { ...env, NO_COLOR: "1" } });
+    assertEquals(ok.code, 0, ok.stdout + ok.stderr);
+    assertMatch(ok.stdout, /✓ pass v?[\d.]* ?runs/);
+    assertMatch(ok.stdout, /all good/);
+
+    // Break things: a dangling mapping with a missing credential, a broken and a conflicted
+    // sidecar, an old-format file, a stale lock, a bad and an untrusted store manifest.
+    await Deno.mkdir(`${keyz}/accounts/deepseek/api/deepseek`, { recursive: true });
+    await Deno.mkdir(`${keyz}/keys/api/deepseek`, { recursive: true });
+    await Deno.mkdir(`${keyz}/providers`, { recursive: true });
+    await Deno.writeTextFile(
+      `${keyz}/map.json`,
+      JSON.stringify({
+        schema_version: 1,
+        keys: { "old/key": { provider: "deepseek", credential: "admin/gone" } },
+      }),
+    );
+    const snap = (at: string, balance: number) =>
+      JSON.stringify(
+        {
+          account: "deepseek/api/deepseek/main",
+          last_error: null,
+          last_success_at: at,
+          metadata: { balance, kind: "balance" },
+          provider: "deepseek",
+          schema_version: 1,
+          synced_at: at,
+        },
+        null,
+        2,
+      );
+    await Deno.writeTextFile(
+      `${keyz}/accounts/deepseek/api/deepseek/main.json`,
+      `<<<<<<< HEAD\n${snap("2026-01-01T00:00:00Z", 1)}\n=======\n${
+        snap("2026-01-02T00:00:00Z", 2)
+      }\n>>>>>>> abc\n`,
+    );
+    await Deno.writeTextFile(`${keyz}/accounts/deepseek/broken.json`, "[1,");
+    await Deno.writeTextFile(
+      `${keyz}/keys/api/deepseek/main.json`,
+      JSON.stringify({ path: "api/deepseek/main" }),
+    );
+    await Deno.writeTextFile(`${keyz}/lock`, "999999999 2020-01-01T00:00:00Z sync\n");
+    await Deno.writeTextFile(`${keyz}/providers/bad.jsonc`, "{ nope");
+    await Deno.writeTextFile(
+      `${keyz}/providers/acme.jsonc`,
+      await Deno.readTextFile(new URL("../providers/deepseek.jsonc", import.meta.url))
+        .then((t) =>
+          t.replace(/"id":\s*"deepseek"/, '"id": "acme"').replace(
+            /"aliases":\s*\[[^\]]*\]/,
+            '"aliases": []',
+          )
+        ),
+    );
+
+    const bad = await runKeyz(["doctor", "--json"], { env });
+    assertEquals(bad.code, 1, bad.stderr);
+    const doc = JSON.parse(bad.stdout) as { healthy: boolean; checks: Check[] };
+    assertEquals(doc.healthy, false);
+    const by = (id: string) => doc.checks.filter((c) => c.id === id);
+    assertMatch(by("mapping")[0].message, /old\/key .* no such entry/);
+    assertEquals(by("mapping")[0].hint, "keyz unmap old/key");
+    assertMatch(by("credential")[0].message, /admin\/gone/);
+    assertEquals(by("lock")[0].status, "warn");
+    assertEquals(by("manifest").length, 1, JSON.stringify(by("manifest")));
+    assertMatch(by("manifest")[0].message, /bad\.jsonc:1:/);
+    assertMatch(by("trust")[0].hint ?? "", /keyz providers trust acme/);
+    const sidecars = by("sidecar").map((c) => `${c.status} ${c.message}`).join("\n");
+    assertMatch(sidecars, /warn .*main\.json has git conflict markers/);
+    assertMatch(sidecars, /fail .*broken\.json is not valid JSON/);
+    assertMatch(sidecars, /info .*keys\/api\/deepseek\/main\.json is in an older format/);
+    for (const c of doc.checks) if (c.status !== "ok") assert(c.hint, `no hint for ${c.message}`);
+
+    const fix = await runKeyz(["doctor", "--fix", "--json"], { env });
+    const fixed = (JSON.parse(fix.stdout) as { checks: Check[] }).checks;
+    assertEquals(fixed.filter((c) => c.fixed).map((c) => c.id).sort(), [
+      "lock",
+      "sidecar",
+      "sidecar",
+      "sidecar",
+    ]);
+    assertEquals(
+      JSON.parse(await Deno.readTextFile(`${keyz}/accounts/deepseek/api/deepseek/main.json`))
+        .metadata.balance,
+      2,
+    );
+    assertEquals(
+      JSON.parse(await Deno.readTextFile(`${keyz}/keys/api/deepseek/main.json`)).schema_version,
+      1,
+    );
+    assert(!(await Deno.stat(`${keyz}/lock`).then(() => true, () => false)));
+    assert(
+      [...Deno.readDirSync(`${keyz}/accounts/deepseek`)].some((e) =>
+        e.name.startsWith("broken.json.broken-")
+      ),
+    );
+    // What needs a human stays: the mapping, the credential, the manifests.
+    assertEquals(fix.code, 1);
+    const again = await runKeyz(["doctor", "--json"], { env });
+    const left = (JSON.parse(again.stdout) as { checks: Check[] }).checks
+      .filter((c) => c.status === "warn" || c.status === "fail").map((c) => c.id).sort();
+    assertEquals(left, ["credential", "manifest", "mapping", "trust"]);
+  } finally {
+    await store.cleanup();
+  }
+});

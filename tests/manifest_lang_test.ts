@@ -1,0 +1,141 @@
+// Manifest language rules closed from providers/SCHEMA_GAPS.md, as pure unit tests (no
+// processes, no network): user-given variables win over `extract`, and `{var}` in paths.
+import { assertEquals, assertThrows } from "./support/assert.ts";
+import { fetchMetadata } from "../src/fetch/run.ts";
+import type { HttpClient, HttpRequest, JsonBody } from "../src/fetch/http.ts";
+import { normalize } from "../src/normalize/normalize.ts";
+import { Manifest } from "../src/providers/manifest.ts";
+import { FetchError } from "../src/errors.ts";
+import { Secret } from "../src/store/secret.ts";
+
+const now = new Date("2026-11-25T12:00:00Z");
+
+const ACCOUNTS = {
+  result: [{ id: "acc-first", name: "First" }, { id: "acc-second", name: "Second" }],
+};
+
+/** A discovery step then a step that needs the discovered (or given) account id. */
+const manifest = Manifest.parse({
+  id: "acme",
+  name: "Acme",
+  keyType: "API key",
+  baseUrl: "https://api.acme.example",
+  kind: "balance",
+  steps: [
+    { id: "accounts", path: "/accounts", extract: { account_id: "result[0].id" } },
+    { id: "balance", path: "/accounts/{account_id}/balance" },
+  ],
+  fields: {
+    balance: { path: "balance", step: "balance" },
+    account_id: { path: "result[id={account_id}].id", step: "accounts" },
+    label: { path: "result[id={account_id}].name", step: "accounts" },
+  },
+  currency: "USD",
+});
+
+/** Answers from a table by URL path; records every path asked for. */
+function fakeHttp(table: Record<string, JsonBody>): HttpClient & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    request(req: HttpRequest): Promise<JsonBody> {
+      asked.push(req.url.pathname);
+      const body = table[req.url.pathname];
+      if (!body) return Promise.reject(new FetchError("provider", `404 ${req.url.pathname}`));
+      return Promise.resolve(body);
+    },
+  };
+}
+
+function job(vars: Record<string, string>) {
+  return { manifest, path: "api/acme", key: new Secret("k"), vars, now, retryBaseMs: 0 };
+}
+
+Deno.test("extract fills a variable only when the user has not set it", async () => {
+  const http = fakeHttp({
+    "/accounts": ACCOUNTS,
+    "/accounts/acc-first/balance": { balance: 1 },
+    "/accounts/acc-second/balance": { balance: 2 },
+  });
+  const found = await fetchMetadata(job({}), http);
+  assertEquals(found.metadata, {
+    kind: "balance",
+    balance: 1,
+    account_id: "acc-first",
+    label: "First",
+    currency: "USD",
+  });
+
+  // A mapping param / pass field pins the second account; the discovery step still runs.
+  http.asked.length = 0;
+  const pinned = await fetchMetadata(job({ account_id: "acc-second" }), http);
+  assertEquals(http.asked, ["/accounts", "/accounts/acc-second/balance"]);
+  assertEquals(pinned.metadata, {
+    kind: "balance",
+    balance: 2,
+    account_id: "acc-second",
+    label: "Second",
+    currency: "USD",
+  });
+
+  // A pinned account the token cannot see: the balance still comes, the label is unknown
+  // (never the first account's name).
+  const unseen = await fetchMetadata(
+    job({ account_id: "acc-hidden" }),
+    fakeHttp({ "/accounts": ACCOUNTS, "/accounts/acc-hidden/balance": { balance: 3 } }),
+  );
+  assertEquals(unseen.metadata, { kind: "balance", balance: 3, currency: "USD" });
+});
+
+Deno.test("extract still fails clearly when the response lacks the variable", async () => {
+  const http = fakeHttp({ "/accounts": { result: [] } });
+  try {
+    await fetchMetadata(job({}), http);
+    throw new Error("expected a parse error");
+  } catch (e) {
+    if (!(e instanceof FetchError)) throw e;
+    assertEquals(e.kind, "parse");
+    assertEquals(
+      e.message,
+      "step accounts: no result[0].id in the response (needed for {account_id})",
+    );
+  }
+});
+
+Deno.test("{var} in a path filter is filled before selecting; bad fills are parse errors", () => {
+  const plan = {
+    kind: "balance" as const,
+    fields: {
+      balance: {
+        difference: [{ path: "items[id={team}].credit" }, { path: "items[id={team}].used" }] as [
+          { path: string },
+          { path: string },
+        ],
+      },
+    },
+  };
+  const body = { items: [{ id: "t1", credit: 10, used: 1 }, { id: "t2", credit: "5.5", used: 2 }] };
+  const run = (vars: Record<string, string>) =>
+    normalize({ plan, responses: new Map([["main", [body]]]), vars, now });
+  assertEquals(run({ team: "t2" }), { kind: "balance", balance: 3.5 });
+  assertEquals(run({ team: "t1" }), { kind: "balance", balance: 9 });
+  const parseError = (vars: Record<string, string>, message: string) =>
+    assertThrows(
+      () => run(vars),
+      (e) => e instanceof FetchError && e.kind === "parse" && e.message === message,
+    );
+  parseError({}, "field balance: no value for {team}");
+  parseError(
+    { team: "a.b" },
+    'field balance: path "items[id=a.b].credit" is not valid once filled',
+  );
+  // An unknown team is a missing figure, not 0.
+  parseError({ team: "t9" }, "field balance: missing from the response");
+});
+
+Deno.test("schema: a {var} is allowed in filter values only", () => {
+  const withPath = (path: string) =>
+    Manifest.safeParse({ ...manifest, fields: { balance: { path } } }).success;
+  assertEquals(withPath("result[id={account_id}].name"), true);
+  assertEquals(withPath("{field}.name"), false);
+});

@@ -1,0 +1,269 @@
+// `keyz providers list|show|check|trust` and drop-in manifests, run as a user would, against one
+// real pass store. The Venice walkthrough runs exactly the commands of docs/manifests.md.
+import { assert, assertEquals, assertMatch, assertNotMatch } from "./support/assert.ts";
+import { makeStore } from "./support/store.ts";
+import { startServer } from "./support/server.ts";
+import { assertNoSecret, ROOT, runKeyz } from "./support/cli.ts";
+
+const BUILTINS = [
+  "anthropic",
+  "cerebras",
+  "cloudflare",
+  "deepseek",
+  "fireworks",
+  "github",
+  "google",
+  "minimax",
+  "mistral",
+  "moonshot",
+  "novita",
+  "openai",
+  "openrouter",
+  "siliconflow",
+  "xai",
+  "zai",
+];
+const VENICE_DIR = `${ROOT}/tests/fixtures/manifests/venice`;
+const VENICE_KEY = "VENICE-CANARY-admin-key-5c1d";
+
+/** A small valid manifest; `extra` lines go inside the top-level object. */
+function manifest(id: string, host: string): string {
+  return [
+    "{",
+    `  "id": "${id}",`,
+    `  "name": "${id} test provider",`,
+    `  "env": "${id.toUpperCase().replaceAll("-", "_")}_API_KEY",`,
+    '  "keyType": "API key",',
+    `  "baseUrl": "https://${host}",`,
+    '  "kind": "balance",',
+    '  "steps": [{ "id": "balance", "path": "/v1/balance" }],',
+    '  "fields": { "balance": { "path": "data.balance" } },',
+    '  "currency": "USD"',
+    "}",
+    "",
+  ].join("\n");
+}
+
+interface ProviderRow {
+  id: string;
+  source: string;
+  kind: string;
+  key_type: string;
+  hosts: string[];
+  trusted: boolean;
+  file: string;
+}
+
+function rows(stdout: string): { byId: Map<string, ProviderRow>; problems: string[] } {
+  const doc = JSON.parse(stdout) as { providers: ProviderRow[]; problems: string[] };
+  return { byId: new Map(doc.providers.map((p) => [p.id, p])), problems: doc.problems };
+}
+
+Deno.test("keyz providers: list, show, check, trust and drop-in manifests", async (t) => {
+  const store = await makeStore({
+    git: true,
+    entries: { "api/venice/admin": `${VENICE_KEY}\nnote: admin key\n` },
+  });
+  const server = await startServer([{
+    path: "/api/v1/billing/balance",
+    body: JSON.parse(await Deno.readTextFile(`${VENICE_DIR}/sample.json`)),
+  }]);
+  const userDir = `${store.env.XDG_CONFIG_HOME}/keyz/providers`;
+  const storeProviders = `${store.storeDir}/.keyz/providers`;
+  const env = { ...store.env, KEYZ_RETRY_BASE_MS: "0", KEYZ_BASE_URL_VENICE: server.url };
+  try {
+    await Deno.mkdir(userDir, { recursive: true });
+    await Deno.mkdir(storeProviders, { recursive: true });
+
+    await t.step("list --json: built-ins, user and store drop-ins, trust", async () => {
+      await Deno.writeTextFile(`${userDir}/x.jsonc`, manifest("xprov", "api.x.example"));
+      await Deno.writeTextFile(`${storeProviders}/y.jsonc`, manifest("yprov", "api.y.example"));
+      // A broken user manifest: the others still load; the warning names file:line:col.
+      const broken = manifest("broken", "api.broken.example").replace(
+        '"kind": "balance",',
+        '"kind": "balance"',
+      );
+      await Deno.writeTextFile(`${userDir}/broken.jsonc`, broken);
+      // A store manifest that reuses a built-in id with another host is refused.
+      await Deno.writeTextFile(
+        `${storeProviders}/deepseek.jsonc`,
+        manifest("deepseek", "collect.evil.example"),
+      );
+
+      const r = await runKeyz(["providers", "list", "--json"], { env });
+      assertEquals(r.code, 0, r.stderr);
+      const { byId, problems } = rows(r.stdout);
+      for (const id of BUILTINS) {
+        const p = byId.get(id);
+        assert(p, `built-in ${id} missing`);
+        assertEquals(p.source, "built-in");
+        assertEquals(p.trusted, true);
+        assert(p.kind && p.key_type, `${id}: kind/key_type`);
+        if (p.kind !== "unavailable") assert(p.hosts.length > 0, `${id}: no host`);
+      }
+      assertEquals(byId.get("deepseek")!.hosts, ["api.deepseek.com"]);
+      assertEquals(byId.get("openrouter")!.hosts, ["openrouter.ai"]);
+      const x = byId.get("xprov")!;
+      assertEquals([x.source, x.kind, x.key_type, x.trusted], [
+        "user",
+        "balance",
+        "API key",
+        false,
+      ]);
+      assertEquals(x.hosts, ["api.x.example"]);
+      assertEquals(x.file, `${userDir}/x.jsonc`);
+      const y = byId.get("yprov")!;
+      assertEquals([y.source, y.trusted, y.hosts[0]], ["store", false, "api.y.example"]);
+      assertEquals(byId.size, BUILTINS.length + 2);
+      assert(!byId.has("broken"));
+
+      // broken.jsonc line 7 is `"kind": "balance"` without its comma; the error is where the
+      // next property starts (line 8, column 3).
+      const brokenLine = problems.find((p) => p.includes("broken.jsonc"));
+      assertEquals(brokenLine, `${userDir}/broken.jsonc:8:3: invalid JSONC: CommaExpected`);
+      assertMatch(r.stderr, /bad manifest skipped: .*\/broken\.jsonc:8:3: invalid JSONC/);
+      assertMatch(
+        r.stderr,
+        /bad manifest skipped: .*\/\.keyz\/providers\/deepseek\.jsonc:\d+:\d+: id: "deepseek" is a built-in provider with host api\.deepseek\.com; this file would send its keys to collect\.evil\.example/,
+      );
+
+      const trust = await runKeyz(["providers", "trust", "xprov"], { env });
+      assertEquals(trust.code, 0, trust.stderr);
+      assertMatch(trust.stdout, /trusted xprov .*keys will be sent to api\.x\.example/);
+      const after = rows((await runKeyz(["providers", "list", "--json"], { env })).stdout).byId;
+      assertEquals(after.get("xprov")!.trusted, true);
+      assertEquals(after.get("yprov")!.trusted, false);
+
+      // A changed file must be trusted again.
+      await Deno.writeTextFile(
+        `${userDir}/x.jsonc`,
+        manifest("xprov", "api.x.example") + "// edited\n",
+      );
+      const edited = rows((await runKeyz(["providers", "list", "--json"], { env })).stdout).byId;
+      assertEquals(edited.get("xprov")!.trusted, false);
+
+      await Deno.remove(`${userDir}/broken.jsonc`);
+      await Deno.remove(`${storeProviders}/deepseek.jsonc`);
+    });
+
+    await t.step("show prints the manifest", async () => {
+      const r = await runKeyz(["providers", "show", "openrouter"], { env });
+      assertEquals(r.code, 0, r.stderr);
+      const [head, ...rest] = r.stdout.split("\n");
+      assertEquals(head, "// providers/openrouter.jsonc (built-in)");
+      const m = JSON.parse(rest.join("\n"));
+      assertEquals(m.id, "openrouter");
+      assertEquals(m.baseUrl, "https://openrouter.ai");
+      assertEquals(m.fallback.on, ["forbidden"]);
+    });
+
+    await t.step("check: one line with file:line:col and the field", async () => {
+      const dir = `${store.dir}/check`;
+      await Deno.mkdir(dir);
+      // (a) JSONC syntax error: line 6 lacks its closing quote.
+      const syntax = manifest("acme", "api.acme.example").replace(
+        '"baseUrl": "https://api.acme.example",',
+        '"baseUrl": "https://api.acme.example,',
+      );
+      await Deno.writeTextFile(`${dir}/syntax.jsonc`, syntax);
+      const a = await runKeyz(["providers", "check", "syntax.jsonc"], { env, cwd: dir });
+      assertEquals(a.code, 2);
+      const aLines = a.stderr.trimEnd().split("\n");
+      assertEquals(aLines.length, 1, a.stderr);
+      assertMatch(aLines[0], /^keyz: syntax\.jsonc:6:\d+: invalid JSONC: \w+ \(.+\)$/);
+
+      // (b) schema error in a nested field: steps[0].paginate.maxPages on line 12.
+      const nested = manifest("acme", "api.acme.example").replace(
+        '  "steps": [{ "id": "balance", "path": "/v1/balance" }],',
+        [
+          '  "steps": [{',
+          '    "id": "balance",',
+          '    "path": "/v1/balance",',
+          '    "paginate": { "hasMore": "has_more", "cursor": "next", "param": "after",',
+          '      "maxPages": 500 }',
+          "  }],",
+        ].join("\n"),
+      );
+      assertEquals(nested.split("\n")[11], '      "maxPages": 500 }');
+      await Deno.writeTextFile(`${dir}/nested.jsonc`, nested);
+      const b = await runKeyz(["providers", "check", "nested.jsonc"], { env, cwd: dir });
+      assertEquals(b.code, 2);
+      const bLines = b.stderr.trimEnd().split("\n");
+      assertEquals(bLines.length, 1, b.stderr);
+      assertMatch(
+        bLines[0],
+        /^keyz: nested\.jsonc:12:19: steps\[0\]\.paginate\.maxPages: .*100.* \(fix the manifest; see docs\/manifests\.md\)$/,
+      );
+    });
+
+    await t.step("venice walkthrough from docs/manifests.md", async () => {
+      // The doc shows exactly these files.
+      const doc = await Deno.readTextFile(`${ROOT}/docs/manifests.md`);
+      const blocks = [...doc.matchAll(/```(?:jsonc|json)\n([\s\S]*?)```/g)].map((m) => m[1]);
+      assertEquals(blocks[0], await Deno.readTextFile(`${VENICE_DIR}/sample.json`));
+      assertEquals(blocks[1], await Deno.readTextFile(`${VENICE_DIR}/venice.jsonc`));
+
+      // keyz providers check venice.jsonc
+      const check = await runKeyz(["providers", "check", "venice.jsonc"], {
+        env,
+        cwd: VENICE_DIR,
+      });
+      assertEquals(check.code, 0, check.stderr);
+      assertEquals(check.stdout, "venice.jsonc: ok (venice, balance, api.venice.ai)\n");
+
+      // keyz providers check venice.jsonc --response sample.json
+      const dry = await runKeyz(
+        ["providers", "check", "venice.jsonc", "--response", "sample.json"],
+        { env, cwd: VENICE_DIR },
+      );
+      assertEquals(dry.code, 0, dry.stderr);
+      assertEquals(JSON.parse(dry.stdout), {
+        kind: "balance",
+        balance: 25,
+        plan: "DIEM",
+        available: true,
+        currency: "USD",
+      });
+
+      // cp venice.jsonc ~/.config/keyz/providers/
+      await Deno.copyFile(`${VENICE_DIR}/venice.jsonc`, `${userDir}/venice.jsonc`);
+
+      // keyz map api/venice/admin venice
+      const map = await runKeyz(["map", "api/venice/admin", "venice"], { env });
+      assertEquals(map.code, 0, map.stderr);
+      assertEquals(map.stdout, "api/venice/admin -> venice\n");
+
+      // Not trusted yet: sync skips the key, naming the manifest and its host; no request.
+      const skipped = await runKeyz(["sync", "api/venice/admin", "--json"], { env });
+      assertEquals(skipped.code, 0, skipped.stderr);
+      const s = JSON.parse(skipped.stdout).results[0];
+      assertEquals([s.status, s.error.kind], ["skipped", "untrusted"]);
+      assert(s.error.message.includes(`${userDir}/venice.jsonc`), s.error.message);
+      assertMatch(s.error.message, /api\.venice\.ai/);
+      assertMatch(s.error.message, /keyz providers trust venice/);
+      assertEquals(server.hits.length, 0);
+
+      // keyz providers trust venice
+      const trust = await runKeyz(["providers", "trust", "venice"], { env });
+      assertEquals(trust.code, 0, trust.stderr);
+      assertMatch(trust.stdout, /^trusted venice .*keys will be sent to api\.venice\.ai\n$/);
+
+      // keyz sync api/venice/admin
+      const sync = await runKeyz(["sync", "api/venice/admin", "--json"], { env });
+      assertEquals(sync.code, 0, sync.stderr);
+      const ok = JSON.parse(sync.stdout).results[0];
+      assertEquals(ok.status, "ok");
+      assertEquals(ok.metadata.balance, 25);
+      assertEquals(ok.metadata.currency, "USD");
+      assertEquals(server.hits.length, 1);
+      assertEquals(server.hits[0].headers["authorization"], `Bearer ${VENICE_KEY}`);
+      assertNoSecret({ skipped: skipped.stdout, sync: sync.stdout, stderr: sync.stderr }, [
+        VENICE_KEY,
+      ]);
+      assertNotMatch(sync.stderr, /bad manifest/);
+    });
+  } finally {
+    await server.close();
+    await store.cleanup();
+  }
+});

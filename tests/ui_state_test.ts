@@ -1,0 +1,204 @@
+// The browser's pure state machine: tree, rollups, badges, filter, sort, keys → effects.
+import { assert, assertEquals } from "./support/assert.ts";
+import { NOW, sampleState } from "./support/ui_views.ts";
+import { decodeKeys, type Key } from "../src/ui/keys.ts";
+import {
+  applyEdit,
+  type Effect,
+  onKey,
+  selectedRow,
+  syncFinished,
+  syncStarted,
+  type UiState,
+  updateViews,
+  visibleItems,
+} from "../src/ui/state.ts";
+import { fuzzyMatch } from "../src/ui/model.ts";
+import { makeViews } from "./support/ui_views.ts";
+
+function press(s: UiState, ...keys: (string | Key)[]): { state: UiState; effects: Effect[] } {
+  let state = s;
+  const effects: Effect[] = [];
+  for (const k of keys) {
+    const key: Key = typeof k === "string" ? { name: "char", ch: k } : k;
+    const step = onKey(state, key);
+    state = step.state;
+    effects.push(...step.effects);
+  }
+  return { state, effects };
+}
+const ids = (s: UiState) => visibleItems(s).map((i) => i.id);
+
+Deno.test("tree: folders first, rollups of worst badge and balance per currency", async () => {
+  const s = await sampleState();
+  assertEquals(ids(s), [
+    "f:api",
+    "f:api/deepseek",
+    "k:api/deepseek/main",
+    "f:api/openrouter",
+    "k:api/openrouter/team",
+    "k:api/moonshot",
+    "f:misc",
+    "k:misc/wifi",
+    "f:work",
+    "k:work/siliconflow",
+    "k:work/zai",
+  ]);
+  const api = s.tree.folders.find((f) => f.name === "api")!;
+  assertEquals(api.worst, "low"); // openrouter 0.42 USD < min_balance 1
+  assertEquals(api.totals.get("CNY"), 110);
+  assertEquals(Math.round(api.totals.get("USD")! * 100), 5001);
+  assertEquals(s.tree.folders.find((f) => f.name === "work")!.worst, "error");
+  const row = (p: string) => s.rows.get(p)!;
+  assertEquals(row("api/moonshot").badges, ["expiring", "live"]); // expires in 4 days
+  assertEquals(row("work/zai").badges, ["stale"]);
+  assertEquals(row("misc/wifi").badges, ["unmapped"]);
+  assertEquals(row("api/deepseek/main").badges, ["live"]);
+});
+
+Deno.test("low balance threshold: key sidecar beats store config; expired from expires_at", async () => {
+  const [v] = await makeViews([{
+    path: "api/deepseek/main",
+    metadata: { kind: "balance", balance: 110, currency: "CNY" },
+    key: { low_balance: 200, expires_at: "2026-02-01T00:00:00Z" },
+  }]);
+  const s = updateViews(await sampleState(), [v], NOW);
+  assertEquals(s.rows.get("api/deepseek/main")!.badges, ["expired", "low", "live"]);
+});
+
+Deno.test("navigation: j/k/arrows, h/l fold, Enter toggles, left goes to parent", async () => {
+  let s = await sampleState();
+  s = press(s, "j", "j").state;
+  assertEquals(s.cursor, "k:api/deepseek/main");
+  s = press(s, { name: "left" }).state;
+  assertEquals(s.cursor, "f:api/deepseek");
+  const folded = press(s, "h");
+  assert(!folded.state.expanded.has("api/deepseek"));
+  assert(folded.effects.some((e) => e.type === "save-prefs"));
+  assert(!ids(folded.state).includes("k:api/deepseek/main"));
+  s = press(folded.state, { name: "enter" }).state;
+  assert(ids(s).includes("k:api/deepseek/main"));
+  s = press(s, "G").state;
+  assertEquals(s.cursor, "k:work/zai");
+  s = press(s, { name: "up" }, "g").state;
+  assertEquals(s.cursor, "f:api");
+});
+
+Deno.test("filter: fuzzy over path, provider, tags and notes; Esc clears", async () => {
+  assert(fuzzyMatch("api/deepseek/main deepseek home", "dpsk"));
+  assert(!fuzzyMatch("api/deepseek/main", "zzz"));
+  let s = await sampleState();
+  s = press(s, "/", "h", "o", "m", "e").state; // a tag
+  assertEquals(ids(s), ["f:api", "f:api/deepseek", "k:api/deepseek/main"]);
+  s = press(s, { name: "backspace" }, { name: "backspace" }, { name: "backspace" }, {
+    name: "backspace",
+  }, "s", "i", "l").state;
+  assertEquals(ids(s), ["f:work", "k:work/siliconflow"]);
+  assertEquals(s.cursor, "f:work");
+  s = press(s, { name: "enter" }).state;
+  assertEquals(s.mode.kind, "tree");
+  assertEquals(s.filter, "sil");
+  s = press(s, { name: "escape" }).state; // first Esc clears the filter, second quits
+  assertEquals(s.filter, "");
+  assertEquals(press(s, { name: "escape" }).effects.at(-1), { type: "quit", code: 0 });
+});
+
+Deno.test("sort: o cycles name → balance → state", async () => {
+  let s = await sampleState();
+  s = press(s, "o").state;
+  assertEquals(s.sort, "balance");
+  assertEquals(ids(s).slice(0, 1), ["f:api"]);
+  const apiKeys = visibleItems(s).filter((i) => i.kind === "key" && i.row.path.startsWith("api/"))
+    .map((i) => i.id);
+  assertEquals(apiKeys[0], "k:api/deepseek/main"); // 110 CNY first
+  s = press(s, "o").state;
+  assertEquals(s.sort, "state");
+  assertEquals(ids(s)[0], "f:work"); // error is the worst
+  assertEquals(press(s, "o").state.sort, "name");
+});
+
+Deno.test("effects: copy, sync key and folder, quit, Ctrl-C = 130, history on selection", async () => {
+  let s = await sampleState();
+  assertEquals(press(s, "c").effects, []); // a folder: nothing to copy
+  s = press(s, "j", "j").state;
+  const moved = press(await sampleState(), "j", "j");
+  assert(moved.effects.some((e) => e.type === "load-history" && e.path === "api/deepseek/main"));
+  assertEquals(press(s, "c").effects, [{ type: "copy", path: "api/deepseek/main" }]);
+  assertEquals(press(s, "s").effects, [{ type: "sync", paths: ["api/deepseek/main"] }]);
+  const top = press(s, "g").state;
+  assertEquals(press(top, "s").effects, [{
+    type: "sync",
+    paths: ["api/deepseek/main", "api/moonshot", "api/openrouter/team"],
+  }]);
+  assertEquals(press(s, "q").effects.at(-1), { type: "quit", code: 0 });
+  assertEquals(press(s, { name: "ctrl-c" }).effects.at(-1), { type: "quit", code: 130 });
+});
+
+Deno.test("background sync events: syncing badge, then the new view", async () => {
+  let s = await sampleState();
+  s = syncStarted(s, ["work/siliconflow"]);
+  assert(s.syncing.has("work/siliconflow"));
+  const [v] = await makeViews([{
+    path: "work/siliconflow",
+    metadata: { kind: "balance", balance: 5, currency: "CNY" },
+  }]);
+  s = syncFinished(updateViews(s, [v], NOW), "work/siliconflow");
+  assert(!s.syncing.has("work/siliconflow"));
+  assertEquals(s.rows.get("work/siliconflow")!.badges, ["live"]);
+  assertEquals(s.tree.folders.find((f) => f.name === "work")!.worst, "stale");
+});
+
+Deno.test("edit: notes, tags, expiry, env validated; save-key effect keeps other fields", async () => {
+  let s = await sampleState();
+  s = press(s, "j", "j").state;
+  const r = press(s, "e", "t", { name: "ctrl-u" }, ..."home, work  ai".split(""), { name: "enter" });
+  const save = r.effects.find((e) => e.type === "save-key");
+  assert(save && save.type === "save-key");
+  assertEquals(save.key.tags, ["home", "work", "ai"]);
+  assertEquals(save.key.notes, "personal account");
+  const bad = press(s, "e", "x", ..."31/12/2026".split(""), { name: "enter" });
+  assertEquals(bad.state.mode.kind, "edit");
+  assert(!bad.effects.some((e) => e.type === "save-key"));
+  assertEquals(
+    applyEdit(undefined, "a/b", "expires_at", "2026-12-31"),
+    { key: { schema_version: 1, path: "a/b", expires_at: "2026-12-31T00:00:00Z" } },
+  );
+  assert("error" in applyEdit(undefined, "a/b", "env", "NOT-VALID"));
+  assertEquals(applyEdit({ schema_version: 1, path: "a/b", env: "X" }, "a/b", "env", ""), {
+    key: { schema_version: 1, path: "a/b" },
+  });
+});
+
+Deno.test("map: provider picker then credential picker → save-map", async () => {
+  let s = await sampleState();
+  s = press(s, "G", "k", "k", "k").state; // misc/wifi
+  assertEquals(selectedRow(s)?.path, "misc/wifi");
+  s = press(s, "m", ..."openr".split("")).state;
+  assertEquals(s.mode.kind, "pick");
+  s = press(s, { name: "enter" }).state;
+  const r = press(s, ..."team".split(""), { name: "enter" });
+  assertEquals(r.effects[0], {
+    type: "save-map",
+    path: "misc/wifi",
+    mapping: { provider: "openrouter", credential: "api/openrouter/team" },
+  });
+  assertEquals(r.state.mode.kind, "tree");
+});
+
+Deno.test("key decoding: arrows, vim keys, Ctrl-C, lone Escape, pasted text", () => {
+  assertEquals(decodeKeys("\x1b[A\x1b[B\x1bOC\x1b[D"), [
+    { name: "up" },
+    { name: "down" },
+    { name: "right" },
+    { name: "left" },
+  ]);
+  assertEquals(decodeKeys("\x03"), [{ name: "ctrl-c" }]);
+  assertEquals(decodeKeys("\x1b"), [{ name: "escape" }]);
+  assertEquals(decodeKeys("jk\r\x7f"), [
+    { name: "char", ch: "j" },
+    { name: "char", ch: "k" },
+    { name: "enter" },
+    { name: "backspace" },
+  ]);
+  assertEquals(decodeKeys("\x1b[5~\x1b[1;5A"), [{ name: "pageup" }, { name: "up" }]);
+});
