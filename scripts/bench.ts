@@ -50,11 +50,55 @@ async function timed(fn: () => Promise<unknown>, runs = 3): Promise<number> {
 }
 
 const PROVIDERS = [
-  { id: "deepseek", path: "/user/balance", body: { is_available: true, balance_infos: [{ currency: "USD", total_balance: "12.50", granted_balance: "0.00", topped_up_balance: "12.50" }] } },
-  { id: "moonshot", path: "/v1/users/me/balance", body: { code: 0, status: true, scode: "0x0", data: { available_balance: 9.5, voucher_balance: 0, cash_balance: 9.5 } } },
-  { id: "openrouter", path: "/api/v1/credits", body: { data: { total_credits: 20, total_usage: 4.5 } } },
-  { id: "siliconflow", path: "/v1/user/info", body: { code: 20000, message: "OK", status: true, data: { id: "u", balance: "1.00", chargeBalance: "2.00", totalBalance: "3.00" } } },
-  { id: "novita", path: "/openapi/v1/billing/balance/detail", body: { availableBalance: "123400", cashBalance: "123400", creditLimit: "0", pendingCharges: "0", outstandingInvoices: "0" } },
+  {
+    id: "deepseek",
+    path: "/user/balance",
+    body: {
+      is_available: true,
+      balance_infos: [{
+        currency: "USD",
+        total_balance: "12.50",
+        granted_balance: "0.00",
+        topped_up_balance: "12.50",
+      }],
+    },
+  },
+  {
+    id: "moonshot",
+    path: "/v1/users/me/balance",
+    body: {
+      code: 0,
+      status: true,
+      scode: "0x0",
+      data: { available_balance: 9.5, voucher_balance: 0, cash_balance: 9.5 },
+    },
+  },
+  {
+    id: "openrouter",
+    path: "/api/v1/credits",
+    body: { data: { total_credits: 20, total_usage: 4.5 } },
+  },
+  {
+    id: "siliconflow",
+    path: "/v1/user/info",
+    body: {
+      code: 20000,
+      message: "OK",
+      status: true,
+      data: { id: "u", balance: "1.00", chargeBalance: "2.00", totalBalance: "3.00" },
+    },
+  },
+  {
+    id: "novita",
+    path: "/openapi/v1/billing/balance/detail",
+    body: {
+      availableBalance: "123400",
+      cashBalance: "123400",
+      creditLimit: "0",
+      pendingCharges: "0",
+      outstandingInvoices: "0",
+    },
+  },
 ];
 
 async function makeEnv(base: string) {
@@ -71,7 +115,16 @@ async function makeEnv(base: string) {
     DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
   };
   await Deno.mkdir(env.HOME, { recursive: true });
-  await sh("gpg", ["--batch", "--passphrase", "", "--quick-gen-key", "bench <bench@example.invalid>", "future-default", "default", "never"], env);
+  await sh("gpg", [
+    "--batch",
+    "--passphrase",
+    "",
+    "--quick-gen-key",
+    "bench <bench@example.invalid>",
+    "future-default",
+    "default",
+    "never",
+  ], env);
   await sh("pass", ["init", "bench@example.invalid"], env);
   return { dir, env };
 }
@@ -101,18 +154,31 @@ async function benchSync() {
   const url = `http://127.0.0.1:${server.addr.port}`;
   const { dir, env } = await makeEnv("store");
   try {
-    const paths = Array.from({ length: 200 }, (_, i) => `api/${PROVIDERS[i % PROVIDERS.length].id}/k${String(i).padStart(3, "0")}`);
+    const paths = Array.from(
+      { length: 200 },
+      (_, i) => `api/${PROVIDERS[i % PROVIDERS.length].id}/k${String(i).padStart(3, "0")}`,
+    );
     await fillStore(env, paths, "sk-bench-not-a-real-key");
     const keyzEnv = { ...env };
     for (const p of PROVIDERS) keyzEnv[`KEYZ_BASE_URL_${p.id.toUpperCase()}`] = url;
     const keyzMs = await timed(async () => {
-      await sh(Deno.execPath(), keyzArgs(["sync", "--all", "--git", "none", "--concurrency", "32", "--json"]), keyzEnv);
+      await sh(
+        Deno.execPath(),
+        keyzArgs(["sync", "--all", "--git", "none", "--concurrency", "32", "--json"]),
+        keyzEnv,
+      );
     }, 1);
     const script = paths.map((p, i) =>
-      `curl -s -H "Authorization: Bearer $(pass show ${p})" ${url}${PROVIDERS[i % PROVIDERS.length].path} >/dev/null`
+      `curl -s -H "Authorization: Bearer $(pass show ${p})" ${url}${
+        PROVIDERS[i % PROVIDERS.length].path
+      } >/dev/null`
     ).join("\n");
     const loopMs = await timed(() => sh("bash", ["-c", script], env), 1);
-    say(`sync 200 keys, 100 ms latency: keyz ${fmt(keyzMs)}   naive loop ${fmt(loopMs)}   speed-up ${(loopMs / keyzMs).toFixed(1)}x (target >= 10x)`);
+    say(
+      `sync 200 keys, 100 ms latency: keyz ${fmt(keyzMs)}   naive loop ${fmt(loopMs)}   speed-up ${
+        (loopMs / keyzMs).toFixed(1)
+      }x (target >= 10x)`,
+    );
   } finally {
     await server.shutdown();
     await sh("gpgconf", ["--kill", "gpg-agent"], env).catch(() => {});
@@ -147,12 +213,18 @@ async function benchList(): Promise<string> {
   }
   const passMs = await timed(() => sh("pass", ["ls"], env));
   const keyzMs = await timed(() => sh(Deno.execPath(), keyzArgs(["ls"]), env));
-  say(`ls 10,000 entries: keyz ${fmt(keyzMs)}   pass ls ${fmt(passMs)}   ratio ${(keyzMs / passMs).toFixed(2)}x (target <= 2x)`);
+  say(
+    `ls 10,000 entries: keyz ${fmt(keyzMs)}   pass ls ${fmt(passMs)}   ratio ${
+      (keyzMs / passMs).toFixed(2)
+    }x (target <= 2x)`,
+  );
   return dir;
 }
 
 async function benchBrowseIfPresent(storeDir: string, passLsMs: () => Promise<number>) {
-  let mod: { benchBrowse?: (s: string) => Promise<{ firstScreenMs: number; filterKeystrokeMs: number }> };
+  let mod: {
+    benchBrowse?: (s: string) => Promise<{ firstScreenMs: number; filterKeystrokeMs: number }>;
+  };
   try {
     mod = await import("./bench_browse.ts");
   } catch {
@@ -162,7 +234,13 @@ async function benchBrowseIfPresent(storeDir: string, passLsMs: () => Promise<nu
   if (!mod.benchBrowse) return;
   const r = await mod.benchBrowse(storeDir);
   const passMs = await passLsMs();
-  say(`browse 10,000 entries: first screen ${fmt(r.firstScreenMs)} (${(r.firstScreenMs / passMs).toFixed(2)}x pass ls, target <= 1.5x)   filter keystroke ${r.filterKeystrokeMs.toFixed(2)} ms (target < 16 ms)`);
+  say(
+    `browse 10,000 entries: first screen ${fmt(r.firstScreenMs)} (${
+      (r.firstScreenMs / passMs).toFixed(2)
+    }x pass ls, target <= 1.5x)   filter keystroke ${
+      r.filterKeystrokeMs.toFixed(2)
+    } ms (target < 16 ms)`,
+  );
 }
 
 function fmt(ms: number): string {
@@ -173,7 +251,12 @@ say(`keyz bench (${Deno.build.target}, ${navigator.hardwareConcurrency} cores)`)
 await benchSync();
 const listDir = await benchList();
 try {
-  const env = { PATH: Deno.env.get("PATH") ?? "", PASSWORD_STORE_DIR: `${listDir}/store`, GNUPGHOME: `${listDir}/gnupg`, HOME: `${listDir}/home` };
+  const env = {
+    PATH: Deno.env.get("PATH") ?? "",
+    PASSWORD_STORE_DIR: `${listDir}/store`,
+    GNUPGHOME: `${listDir}/gnupg`,
+    HOME: `${listDir}/home`,
+  };
   await benchBrowseIfPresent(`${listDir}/store`, () => timed(() => sh("pass", ["ls"], env)));
 } finally {
   await Deno.remove(listDir, { recursive: true });

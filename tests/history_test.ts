@@ -172,7 +172,7 @@ Deno.test("keyz history: table, chart, burn rate, --json, --since, errors", asyn
     const h = await runKeyz(["history", "api/deepseek/main"], { env: { ...env, NO_COLOR: "1" } });
     assertEquals(h.code, 0, h.stderr);
     assertMatch(h.stdout, /2026-01-02 00:00:00\s+27\.00 USD\s+-3\.00/);
-    assertMatch(h.stdout, /█▅▁  min 24.00 USD, max 30.00 USD/);
+    assertMatch(h.stdout, /█▅▁ {2}min 24\.00 USD, max 30\.00 USD/);
     assertMatch(h.stdout, /burn rate: 2\.00 USD per day/);
     assertMatch(h.stdout, /runs out: 2026-01-16/);
 

@@ -90,9 +90,18 @@ Deno.test("filter: fuzzy over path, provider, tags and notes; Esc clears", async
   let s = await sampleState();
   s = press(s, "/", "h", "o", "m", "e").state; // a tag
   assertEquals(ids(s), ["f:api", "f:api/deepseek", "k:api/deepseek/main"]);
-  s = press(s, { name: "backspace" }, { name: "backspace" }, { name: "backspace" }, {
-    name: "backspace",
-  }, "s", "i", "l").state;
+  s = press(
+    s,
+    { name: "backspace" },
+    { name: "backspace" },
+    { name: "backspace" },
+    {
+      name: "backspace",
+    },
+    "s",
+    "i",
+    "l",
+  ).state;
   assertEquals(ids(s), ["f:work", "k:work/siliconflow"]);
   assertEquals(s.cursor, "f:work");
   s = press(s, { name: "enter" }).state;
@@ -151,7 +160,9 @@ Deno.test("background sync events: syncing badge, then the new view", async () =
 Deno.test("edit: notes, tags, expiry, env validated; save-key effect keeps other fields", async () => {
   let s = await sampleState();
   s = press(s, "j", "j").state;
-  const r = press(s, "e", "t", { name: "ctrl-u" }, ..."home, work  ai".split(""), { name: "enter" });
+  const r = press(s, "e", "t", { name: "ctrl-u" }, ..."home, work  ai".split(""), {
+    name: "enter",
+  });
   const save = r.effects.find((e) => e.type === "save-key");
   assert(save && save.type === "save-key");
   assertEquals(save.key.tags, ["home", "work", "ai"]);

@@ -13,7 +13,7 @@ import { normalize, unavailable } from "../normalize/normalize.ts";
 import { JsonBody } from "../fetch/http.ts";
 import { selectOne } from "../providers/jsonpath.ts";
 import { openContext } from "./context.ts";
-import { out, outJson, table, warn } from "./output.ts";
+import { out, outJson, table } from "./output.ts";
 
 function summary(p: LoadedProvider, untrusted: Set<string>) {
   const m = p.manifest;
@@ -92,7 +92,7 @@ export async function providersCheckCommand(
   }
   const r = parseManifest(text, file);
   if (!r.ok) {
-    for (const p of r.problems.slice(1)) warn(formatProblem(p));
+    for (const p of r.problems.slice(1)) out(formatProblem(p));
     const first = r.problems[0];
     throw new KeyzError(
       "manifest",

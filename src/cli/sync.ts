@@ -86,6 +86,7 @@ export async function syncCommand(args: string[], flags: SyncFlags): Promise<num
   const cfg = await readStoreConfig(ctx.storeDir);
   const lock = await acquireLock(ctx.storeDir, "sync");
   let results: SyncResult[];
+  let gitError: KeyzError | undefined;
   const bar = progress();
   try {
     let done = 0;
@@ -109,8 +110,7 @@ export async function syncCommand(args: string[], flags: SyncFlags): Promise<num
       await recordChanges(ctx.storeDir, mode, commitMessage(results));
     } catch (e) {
       if (!(e instanceof KeyzError)) throw e;
-      warn(e.format().replace(/^keyz: /, ""));
-      if (!flags.json) return ExitCode.git;
+      gitError = e;
     }
   } finally {
     bar.done();
@@ -121,9 +121,15 @@ export async function syncCommand(args: string[], flags: SyncFlags): Promise<num
     outJson({ results, summary });
   } else {
     for (const line of table(results.map(humanLine))) out(line);
+    for (const r of results) for (const w of r.warnings ?? []) warn(`${r.path}: ${w}`);
     out(
       `${summary.ok} ok, ${summary.error} failed, ${summary.skipped} skipped, ${summary.unsupported} unsupported`,
     );
+  }
+  if (gitError) {
+    // Printed last so it is the line a user sees; the sidecars are written either way.
+    warn(gitError.format().replace(/^keyz: /, ""));
+    return ExitCode.git;
   }
   return summary.error > 0 ? ExitCode.attention : ExitCode.ok;
 }

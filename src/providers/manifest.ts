@@ -117,6 +117,9 @@ const Paginate = z.strictObject({
 const RelativePath = z.string().max(2000).regex(
   /^\/(?!\/)[^\s#\\]*$/,
   "must start with a single / and stay on the provider's host (no scheme, no //, no #)",
+).refine(
+  (p) => !p.split("/").some((s) => /^(?:\.|%2e){1,2}$/i.test(s)),
+  "must not contain . or .. segments",
 );
 
 export const Step = z.strictObject({

@@ -70,12 +70,73 @@ export async function writeAtomic(storeDir: string, rel: string, text: string): 
   }
 }
 
-/** Append one line (a single write, so concurrent appenders never interleave within it). */
+/**
+ * Append one line (a single write, so concurrent appenders never interleave within it). A
+ * line torn by a killed process is closed first, so it cannot swallow the next good line.
+ */
 export async function appendLine(storeDir: string, rel: string, line: string): Promise<void> {
   await assertInsideStore(storeDir, rel);
   const file = `${storeDir}/${rel}`;
   await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), { recursive: true });
-  await Deno.writeTextFile(file, line.endsWith("\n") ? line : `${line}\n`, { append: true });
+  const text = line.endsWith("\n") ? line : `${line}\n`;
+  const torn = await endsMidLine(file);
+  await Deno.writeTextFile(file, torn ? `\n${text}` : text, { append: true });
+}
+
+async function endsMidLine(file: string): Promise<boolean> {
+  let f: Deno.FsFile;
+  try {
+    f = await Deno.open(file, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+  try {
+    const size = (await f.stat()).size;
+    if (size === 0) return false;
+    await f.seek(size - 1, Deno.SeekMode.Start);
+    const last = new Uint8Array(1);
+    await f.read(last);
+    return last[0] !== 10;
+  } finally {
+    f.close();
+  }
+}
+
+/** Temp files of writeAtomic (`<file>.<pid>.<id>.tmp`). */
+const TEMP_RE = /\.\d+\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Remove the temp files a killed keyz left in `.keyz/` (call only while holding the store
+ * lock: then no live writer owns any of them). Never follows symlinks.
+ */
+export async function removeStaleTemps(storeDir: string): Promise<number> {
+  let removed = 0;
+  const walk = async (dir: string): Promise<void> => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(dir));
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = `${dir}/${e.name}`;
+      if (e.isDirectory && !e.isSymlink) await walk(p);
+      else if (e.isFile && TEMP_RE.test(e.name)) {
+        await Deno.remove(p).then(() => removed++, () => {});
+      }
+    }
+  };
+  await walk(`${storeDir}/${KEYZ_DIR}`);
+  return removed;
+}
+
+/** Keep the lock and temp files out of git (`git add -A .keyz` would otherwise take them). */
+export async function ensureKeyzGitignore(storeDir: string): Promise<void> {
+  const rel = `${KEYZ_DIR}/.gitignore`;
+  const want = "/lock\n*.tmp\n";
+  const have = await Deno.readTextFile(`${storeDir}/${rel}`).catch(() => "");
+  if (have !== want) await writeAtomic(storeDir, rel, want);
 }
 
 export type ReadResult<T> =
@@ -97,7 +158,11 @@ export async function readJson<T>(
  * The synchronous form: reading thousands of small sidecars (ls, browse) is several times
  * faster with sync reads than with one promise per file.
  */
-export function readJsonSync<T>(storeDir: string, rel: string, schema: z.ZodType<T>): ReadResult<T> {
+export function readJsonSync<T>(
+  storeDir: string,
+  rel: string,
+  schema: z.ZodType<T>,
+): ReadResult<T> {
   let text: string;
   try {
     text = Deno.readTextFileSync(`${storeDir}/${rel}`);

@@ -3,7 +3,7 @@
  * A lock whose process is gone (killed keyz) is taken over; a live one is a clear error.
  */
 import { KeyzError } from "../errors.ts";
-import { assertInsideStore, KEYZ_DIR } from "./files.ts";
+import { assertInsideStore, ensureKeyzGitignore, KEYZ_DIR, removeStaleTemps } from "./files.ts";
 
 const LOCK = `${KEYZ_DIR}/lock`;
 
@@ -30,6 +30,9 @@ export async function acquireLock(storeDir: string, what: string): Promise<Store
       const f = await Deno.open(file, { write: true, createNew: true });
       await f.write(new TextEncoder().encode(`${Deno.pid} ${new Date().toISOString()} ${what}\n`));
       f.close();
+      // Holding the lock, every temp file left in .keyz belongs to a dead process.
+      await removeStaleTemps(storeDir);
+      await ensureKeyzGitignore(storeDir);
       return { release: () => Deno.remove(file).catch(() => {}) };
     } catch (e) {
       if (!(e instanceof Deno.errors.AlreadyExists)) throw e;

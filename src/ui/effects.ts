@@ -86,7 +86,10 @@ export class Effects {
         break;
       case "save-key":
         this.#run(c, async () => {
-          await this.#locked(`edit ${effect.key.path}`, () => this.#deps.ctx.sidecars.writeKey(effect.key));
+          await this.#locked(
+            `edit ${effect.key.path}`,
+            () => this.#deps.ctx.sidecars.writeKey(effect.key),
+          );
           await this.#refresh([effect.key.path], c);
           c.update((s) => setMessage(s, `saved ${effect.key.path}`));
         });
@@ -106,8 +109,12 @@ export class Effects {
             syncNotes.delete(effect.path);
             return { ...s, syncNotes };
           });
-          const cred = effect.mapping.credential ? ` (credential ${effect.mapping.credential})` : "";
-          c.update((s) => setMessage(s, `mapped ${effect.path} to ${effect.mapping.provider}${cred}; s syncs it`));
+          const cred = effect.mapping.credential
+            ? ` (credential ${effect.mapping.credential})`
+            : "";
+          c.update((s) =>
+            setMessage(s, `mapped ${effect.path} to ${effect.mapping.provider}${cred}; s syncs it`)
+          );
         });
         break;
       case "load-history":
@@ -171,7 +178,10 @@ export class Effects {
     if (clip.kind === "pass") {
       await ctx.store.copy(path);
       c.update((s) =>
-        setMessage(s, `copied ${path} to the clipboard (pass, ${clip.tool}); cleared in ${clipSeconds}s`)
+        setMessage(
+          s,
+          `copied ${path} to the clipboard (pass, ${clip.tool}); cleared in ${clipSeconds}s`,
+        )
       );
       return;
     }
@@ -237,7 +247,9 @@ export class Effects {
     c.update((s) =>
       setMessage(
         s,
-        `synced ${results.length} key${results.length === 1 ? "" : "s"}: ${ok} ok, ${failed} failed, ${skipped} skipped`,
+        `synced ${results.length} key${
+          results.length === 1 ? "" : "s"
+        }: ${ok} ok, ${failed} failed, ${skipped} skipped`,
         failed ? "error" : "info",
       )
     );

@@ -60,8 +60,8 @@ export function decodeKeys(text: string): Key[] {
       const m = /^\x1b(\[[0-9;?]*[ -/]*[@-~]|O[A-Za-z])/.exec(text.slice(i));
       if (m) {
         // Modified keys (Ctrl/Shift + arrow: ESC[1;5A, ESC[5;2~) act as the plain key.
-        const plain = m[0].replace(/^\x1b\[1;[0-9]+([A-Z])$/, "\x1b[$1")
-          .replace(/^\x1b\[([0-9]+);[0-9]+~$/, "\x1b[$1~");
+        const plain = "\x1b" + m[0].slice(1).replace(/^\[1;[0-9]+([A-Z])$/, "[$1")
+          .replace(/^\[([0-9]+);[0-9]+~$/, "[$1~");
         const name = SEQUENCES[m[0]] ?? SEQUENCES[plain];
         if (name) keys.push({ name });
         i += m[0].length;

@@ -189,17 +189,24 @@ export function formatTotals(totals: Map<string, number>): string {
     .join(" + ");
 }
 
-/** Subsequence match, case-insensitive; every space-separated word must match. */
+/**
+ * Every space-separated word of the query must be a substring of the haystack, or a
+ * subsequence of one of its words ("dpsk" finds deepseek; "sil" does not match "api/deepseek
+ * /main personal" letter by letter across words). Case-insensitive; haystack lower-case.
+ */
 export function fuzzyMatch(haystack: string, query: string): boolean {
+  let words: string[] | undefined;
   for (const word of query.toLowerCase().split(/\s+/)) {
-    if (!word) continue;
-    if (haystack.includes(word)) continue;
-    let i = 0;
-    for (const ch of word) {
-      i = haystack.indexOf(ch, i);
-      if (i < 0) return false;
-      i++;
-    }
+    if (!word || haystack.includes(word)) continue;
+    words ??= haystack.split(/[\s/_.\-:@]+/);
+    if (!words.some((w) => isSubsequence(word, w))) return false;
   }
   return true;
+}
+
+function isSubsequence(needle: string, hay: string): boolean {
+  if (needle.length > hay.length) return false;
+  let i = 0;
+  for (const ch of hay) if (ch === needle[i] && ++i === needle.length) return true;
+  return false;
 }

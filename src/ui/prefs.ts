@@ -3,7 +3,7 @@
  * config dir (`<config>/browse.json`), never in the store.
  */
 import { z } from "zod";
-import { SORTS, type SortBy } from "./state.ts";
+import { type SortBy, SORTS } from "./state.ts";
 
 const StorePrefs = z.object({
   expanded: z.array(z.string()).default([]),
@@ -29,13 +29,23 @@ async function readFile(configDir: string): Promise<PrefsFile> {
 }
 
 /** The remembered prefs of one store, or undefined on a first run. */
-export async function readPrefs(configDir: string, storeDir: string): Promise<StorePrefs | undefined> {
+export async function readPrefs(
+  configDir: string,
+  storeDir: string,
+): Promise<StorePrefs | undefined> {
   return (await readFile(configDir)).stores[storeDir];
 }
 
-export async function writePrefs(configDir: string, storeDir: string, prefs: StorePrefs): Promise<void> {
+export async function writePrefs(
+  configDir: string,
+  storeDir: string,
+  prefs: StorePrefs,
+): Promise<void> {
   const file = await readFile(configDir);
-  file.stores[storeDir] = { expanded: [...prefs.expanded].sort(), ...(prefs.sort ? { sort: prefs.sort } : {}) };
+  file.stores[storeDir] = {
+    expanded: [...prefs.expanded].sort(),
+    ...(prefs.sort ? { sort: prefs.sort } : {}),
+  };
   await Deno.mkdir(configDir, { recursive: true });
   const tmp = `${prefsPath(configDir)}.${Deno.pid}.tmp`;
   await Deno.writeTextFile(tmp, JSON.stringify(file, null, 2) + "\n");

@@ -78,7 +78,7 @@ interface Columns {
 
 function columns(w: number): Columns {
   if (w >= 100) return { provider: 12, figure: 20, badge: 13 };
-  if (w >= 64) return { provider: 11, figure: 15, badge: 12 };
+  if (w >= 64) return { provider: 11, figure: 15, badge: 13 };
   if (w >= 44) return { provider: 0, figure: 13, badge: 11 };
   return { provider: 0, figure: 0, badge: 3 };
 }

@@ -284,9 +284,9 @@ export function settle(state: UiState): UiState {
 }
 
 /** Ask for the selected key's history when the selection moved to a new key. */
-function historyEffects(after: UiState): Effect[] {
+function historyEffects(before: UiState, after: UiState): Effect[] {
   const row = selectedRow(after);
-  if (!row || after.history?.path === row.path) return [];
+  if (!row || before.cursor === after.cursor || after.history?.path === row.path) return [];
   return [{ type: "load-history", path: row.path }];
 }
 
@@ -319,7 +319,7 @@ export function onKey(state0: UiState, key: Key): Step {
       step = pickKey(state, state.mode.picker, key);
       break;
   }
-  return { state: step.state, effects: [...step.effects, ...historyEffects(step.state)] };
+  return { state: step.state, effects: [...step.effects, ...historyEffects(state0, step.state)] };
 }
 
 function quit(code: number): Effect {

@@ -25,7 +25,9 @@ export async function builtins(): Promise<ProviderSet> {
 export async function makeViews(specs: ViewSpec[]): Promise<KeyView[]> {
   const set = await builtins();
   return specs.map((s) => {
-    const explicit = s.credential ? { [s.path]: { provider: "openai", credential: s.credential } } : {};
+    const explicit = s.credential
+      ? { [s.path]: { provider: "openai", credential: s.credential } }
+      : {};
     const mapping = resolveMapping(s.path, explicit, set);
     const provider = mapping ? set.providers.get(mapping.provider) : undefined;
     let account: AccountSidecar | undefined;
@@ -43,16 +45,32 @@ export async function makeViews(specs: ViewSpec[]): Promise<KeyView[]> {
       };
     }
     const key = s.key ? { schema_version: 1 as const, path: s.path, ...s.key } : undefined;
-    const view: KeyView = { path: s.path, mapping, provider, account, key, state: "unmapped", problems: [] };
+    const view: KeyView = {
+      path: s.path,
+      mapping,
+      provider,
+      account,
+      key,
+      state: "unmapped",
+      problems: [],
+    };
     view.state = deriveState(view, NOW);
     return view;
   });
 }
 
 export const SAMPLE: ViewSpec[] = [
-  { path: "api/deepseek/main", metadata: { kind: "balance", balance: 110, currency: "CNY" }, key: { notes: "personal account", tags: ["home"] } },
+  {
+    path: "api/deepseek/main",
+    metadata: { kind: "balance", balance: 110, currency: "CNY" },
+    key: { notes: "personal account", tags: ["home"] },
+  },
   { path: "api/openrouter/team", metadata: { kind: "balance", balance: 0.42, currency: "USD" } },
-  { path: "api/moonshot", metadata: { kind: "balance", balance: 49.59, currency: "USD" }, key: { expires_at: "2026-03-05T00:00:00Z", env: "KIMI_KEY" } },
+  {
+    path: "api/moonshot",
+    metadata: { kind: "balance", balance: 49.59, currency: "USD" },
+    key: { expires_at: "2026-03-05T00:00:00Z", env: "KIMI_KEY" },
+  },
   { path: "work/siliconflow", metadata: null, error: "401 invalid api key" },
   { path: "work/zai", metadata: { kind: "quota", quota_used_percent: 37 }, syncedAgoMin: 600 },
   { path: "misc/wifi" },
@@ -71,7 +89,10 @@ export async function sampleState(
       id: p.manifest.id,
       name: p.manifest.name,
       credential: p.manifest.credential
-        ? { required: p.manifest.credential.required, description: p.manifest.credential.description }
+        ? {
+          required: p.manifest.credential.required,
+          description: p.manifest.credential.description,
+        }
         : undefined,
     })).sort((a, b) => a.id.localeCompare(b.id)),
     viewport: { width: opts.width ?? 80, height: opts.height ?? 24 },
