@@ -22,6 +22,7 @@ import type { Mapping } from "../sidecars/schema.ts";
 import { paths, Sidecars } from "../sidecars/sidecars.ts";
 import { PassCliStore } from "../store/pass_cli.ts";
 import { runProcess } from "../util/process.ts";
+import { lockHolder } from "../sidecars/lock.ts";
 import { type Check, judgeSidecar, mappingChecks } from "./checks.ts";
 
 export interface DoctorOptions {
@@ -186,9 +187,8 @@ async function checkLock(storeDir: string, fix: boolean): Promise<Check[]> {
   if (text === undefined) return [];
   const [pidText, at] = text.trim().split(" ");
   const pid = Number(pidText);
-  const alive = Number.isInteger(pid) && pid > 0 && await exists(`/proc/${pid}`);
-  const old = Date.now() - Date.parse(at ?? "") > 6 * 3600_000;
-  if (alive && !old) {
+  // The lock is an OS file lock: held means a live keyz; a file nobody holds is left over.
+  if ((await lockHolder(storeDir)) !== undefined) {
     return [{
       id: "lock",
       status: "info",
@@ -199,7 +199,7 @@ async function checkLock(storeDir: string, fix: boolean): Promise<Check[]> {
   const c: Check = {
     id: "lock",
     status: "warn",
-    message: `stale keyz lock (process ${pidText} is gone)`,
+    message: `stale keyz lock file (process ${pidText} is gone)`,
     hint: "run `keyz doctor --fix` or remove .keyz/lock",
     file: `${KEYZ_DIR}/lock`,
   };
