@@ -3,22 +3,13 @@
  * `deno task schema` writes schema/provider.schema.json from it.
  */
 import { z } from "zod";
+import { FetchErrorKinds } from "../errors.ts";
 
 const FIGURE_KINDS = ["balance", "spend", "quota", "unavailable"] as const;
 export const FigureKind = z.enum(FIGURE_KINDS);
 export type FigureKind = z.infer<typeof FigureKind>;
 
-export const FetchErrorKindSchema = z.enum([
-  "auth",
-  "forbidden",
-  "rate_limited",
-  "server",
-  "network",
-  "timeout",
-  "parse",
-  "provider",
-  "config",
-]);
+export const FetchErrorKindSchema = z.enum(FetchErrorKinds);
 
 /** A decimal given as a JSON number or a string such as "0.01" (kept exact). */
 const DecimalLiteral = z.union([
