@@ -2,7 +2,7 @@
 // must recover by itself (stale lock taken over, temp files cleaned) and every sidecar, every
 // history line and the git repository must stay intact.
 import { assert, assertEquals } from "./support/assert.ts";
-import { makeStore, type TestStore } from "./support/store.ts";
+import { makeStore, writeEntries } from "./support/store.ts";
 import { startServer } from "./support/server.ts";
 import { assertNoSecret, runKeyz } from "./support/cli.ts";
 
@@ -18,40 +18,6 @@ const DEEPSEEK_BODY = {
     topped_up_balance: "12.50",
   }],
 };
-
-/** Write entries as .gpg files with one `gpg --multifile --encrypt`, then commit them. */
-async function writeEntries(store: TestStore, entries: Record<string, string>): Promise<void> {
-  const plain: string[] = [];
-  for (const [path, secret] of Object.entries(entries)) {
-    const file = `${store.storeDir}/${path}`;
-    await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), { recursive: true });
-    await Deno.writeTextFile(file, `${secret}\n`);
-    plain.push(file);
-  }
-  const out = await new Deno.Command("gpg", {
-    args: [
-      "--batch",
-      "--yes",
-      "-q",
-      "--trust-model",
-      "always",
-      "-r",
-      store.fingerprint,
-      "--multifile",
-      "--encrypt",
-      ...plain,
-    ],
-    env: store.env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  await Promise.all(plain.map((f) => Deno.remove(f)));
-  if (!out.success) throw new Error(`gpg failed: ${new TextDecoder().decode(out.stderr)}`);
-  await store.gitRun(["add", "-A"]);
-  await store.gitRun(["commit", "-q", "-m", "test entries"]);
-}
 
 async function files(dir: string): Promise<string[]> {
   const out: string[] = [];

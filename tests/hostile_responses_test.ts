@@ -4,7 +4,7 @@
 // give every case a typed error with a clear one-line message, keep the previous figures,
 // leak no key anywhere, and still finish every other key.
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
-import { makeStore, type TestStore } from "./support/store.ts";
+import { makeStore, writeEntries } from "./support/store.ts";
 import { hostile, type Route, startServer, type TestServer } from "./support/server.ts";
 import { assertNoSecret, runKeyz } from "./support/cli.ts";
 import { sha256Hex } from "../src/util/hash.ts";
@@ -548,43 +548,6 @@ function rawServer(): { url: string; close: () => void } {
     }
   })().catch(() => {});
   return { url: `http://127.0.0.1:${(l.addr as Deno.NetAddr).port}`, close: () => l.close() };
-}
-
-/**
- * Write entries as .gpg files with one `gpg --multifile --encrypt` (pass insert per entry, or
- * concurrent gpg processes fighting over the keyring lock, take far longer), then commit them.
- */
-async function writeEntries(store: TestStore, entries: Record<string, string>): Promise<void> {
-  const plain: string[] = [];
-  for (const [path, secret] of Object.entries(entries)) {
-    const file = `${store.storeDir}/${path}`;
-    await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), { recursive: true });
-    await Deno.writeTextFile(file, `${secret}\n`);
-    plain.push(file);
-  }
-  const out = await new Deno.Command("gpg", {
-    args: [
-      "--batch",
-      "--yes",
-      "-q",
-      "--trust-model",
-      "always",
-      "-r",
-      store.fingerprint,
-      "--multifile",
-      "--encrypt",
-      ...plain,
-    ],
-    env: store.env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  await Promise.all(plain.map((f) => Deno.remove(f)));
-  if (!out.success) throw new Error(`gpg failed: ${new TextDecoder().decode(out.stderr)}`);
-  await store.gitRun(["add", "-A"]);
-  await store.gitRun(["commit", "-q", "-m", "test entries"]);
 }
 
 async function walk(dir: string): Promise<string[]> {

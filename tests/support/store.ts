@@ -292,3 +292,44 @@ export async function makeStore(opts: StoreOptions = {}): Promise<TestStore> {
     throw e;
   }
 }
+
+/**
+ * Write many entries at once as .gpg files with one `gpg --multifile --encrypt`, then commit
+ * them. `pass insert` per entry, or concurrent gpg processes fighting over the keyring lock,
+ * take far longer for hundreds of entries.
+ */
+export async function writeEntries(
+  store: TestStore,
+  entries: Record<string, string>,
+): Promise<void> {
+  const plain: string[] = [];
+  for (const [path, secret] of Object.entries(entries)) {
+    const file = `${store.storeDir}/${path}`;
+    await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), { recursive: true });
+    await Deno.writeTextFile(file, `${secret}\n`);
+    plain.push(file);
+  }
+  const out = await new Deno.Command("gpg", {
+    args: [
+      "--batch",
+      "--yes",
+      "-q",
+      "--trust-model",
+      "always",
+      "-r",
+      store.fingerprint,
+      "--multifile",
+      "--encrypt",
+      ...plain,
+    ],
+    env: store.env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  await Promise.all(plain.map((f) => Deno.remove(f)));
+  if (!out.success) throw new Error(`gpg failed: ${new TextDecoder().decode(out.stderr)}`);
+  await store.gitRun(["add", "-A"]);
+  await store.gitRun(["commit", "-q", "-m", "test entries"]);
+}
