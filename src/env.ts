@@ -50,7 +50,10 @@ export function retryBaseMs(): number {
  * set (never LD_* or anything else from the user's shell), plus overrides.
  */
 export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env = Deno.env.toObject();
-  for (const k of Object.keys(env)) if (k.startsWith("KEYZ_")) delete env[k];
-  return { ...env, ...extra };
+  if (!baseChildEnv) {
+    baseChildEnv = Deno.env.toObject();
+    for (const k of Object.keys(baseChildEnv)) if (k.startsWith("KEYZ_")) delete baseChildEnv[k];
+  }
+  return { ...baseChildEnv, ...extra };
 }
+let baseChildEnv: Record<string, string> | undefined;

@@ -32,8 +32,10 @@ function sortKeys(v: unknown): unknown {
 export async function assertInsideStore(storeDir: string, rel: string): Promise<void> {
   const parts = rel.split("/");
   let current = storeDir;
-  for (const part of parts) {
+  for (const [i, part] of parts.entries()) {
     current = `${current}/${part}`;
+    const isDir = i < parts.length - 1;
+    if (isDir && verifiedDirs.has(current)) continue;
     let info: Deno.FileInfo;
     try {
       info = await Deno.lstat(current);
@@ -51,15 +53,30 @@ export async function assertInsideStore(storeDir: string, rel: string): Promise<
         );
       }
     }
+    if (isDir) verifiedDirs.add(current);
   }
+}
+
+/**
+ * Directories already checked (and created) by this process. A sync writes three files per key
+ * into a handful of folders; checking every path component of every write again was a large
+ * share of sync's own CPU time. The file itself is still checked on every write.
+ */
+const verifiedDirs = new Set<string>();
+const createdDirs = new Set<string>();
+
+async function ensureParentDir(file: string): Promise<void> {
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  if (createdDirs.has(dir)) return;
+  await Deno.mkdir(dir, { recursive: true });
+  createdDirs.add(dir);
 }
 
 /** Write a file atomically: a temp file beside it, then rename over. */
 export async function writeAtomic(storeDir: string, rel: string, text: string): Promise<void> {
   await assertInsideStore(storeDir, rel);
   const file = `${storeDir}/${rel}`;
-  const dir = file.slice(0, file.lastIndexOf("/"));
-  await Deno.mkdir(dir, { recursive: true });
+  await ensureParentDir(file);
   const tmp = `${file}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
     await Deno.writeTextFile(tmp, text);
@@ -77,7 +94,7 @@ export async function writeAtomic(storeDir: string, rel: string, text: string): 
 export async function appendLine(storeDir: string, rel: string, line: string): Promise<void> {
   await assertInsideStore(storeDir, rel);
   const file = `${storeDir}/${rel}`;
-  await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), { recursive: true });
+  await ensureParentDir(file);
   const text = line.endsWith("\n") ? line : `${line}\n`;
   const torn = await endsMidLine(file);
   await Deno.writeTextFile(file, torn ? `\n${text}` : text, { append: true });
