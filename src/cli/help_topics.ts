@@ -1,6 +1,7 @@
 /**
  * `keyz help [topic|command]`: command pages are commander's own `--help` text (one source);
- * topics are the pages below. docs/commands.md is generated from both (`deno task schema`).
+ * topics are the pages below. docs/commands.md is generated from both (src/cli/reference.ts,
+ * `deno task schema`).
  */
 import { KeyzError } from "../errors.ts";
 

@@ -47,5 +47,6 @@ export async function generatedFiles(root: string): Promise<Record<string, strin
     "schema/provider.schema.json": providerJsonSchema(),
     "src/providers/builtin.ts": builtinModule(names),
     ...outputSchemaFiles(),
+    "docs/commands.md": (await import("../cli/reference.ts")).commandsReference(),
   };
 }
