@@ -258,3 +258,48 @@ Deno.test("browse refuses to start without a terminal (exit 6)", async () => {
   assertEquals(r.code, 6);
   assertMatch(r.stderr, /needs a terminal.*use keyz ls or keyz sync in scripts/);
 });
+
+Deno.test({
+  name: "keyz demo in tmux: opens the browser on the synced sample store, cleans up on quit",
+  ignore: !which("tmux"),
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "keyz-demo-tmux-" });
+  const home = await Deno.makeTempDir({ prefix: "keyz-demo-home-" });
+  const exitFile = `${home}.exit`;
+  const tmux = new Tmux();
+  try {
+    const env: Record<string, string> = {
+      HOME: home,
+      TMPDIR: tmp,
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      LANG: "C.UTF-8",
+      TERM: "xterm-256color",
+      DENO_DIR: await denoDir(),
+      DENO_NO_UPDATE_CHECK: "1",
+    };
+    const command = `cd ${sh(ROOT)} && env -i ${
+      Object.entries(env).map(([k, v]) => `${k}=${sh(v)}`).join(" ")
+    } ${sh(Deno.execPath())} ${keyzArgv(["demo"]).map(sh).join(" ")}; echo $? > ${
+      sh(exitFile)
+    }; sleep 60`;
+    await tmux.cmd("new-session", "-d", "-s", "d", "-x", "100", "-y", "30", command);
+    const screen = await tmux.waitFor("d", /110\.00 CNY/, 20_000);
+    assertMatch(screen, /deepseek/);
+    assertMatch(screen, /unmapped/);
+    assert(!screen.includes("sk-demo-"), "a demo key is on screen");
+    await tmux.keys("d", "q");
+    for (let i = 0; i < 100; i++) {
+      if (await Deno.stat(exitFile).catch(() => undefined)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assertEquals((await Deno.readTextFile(exitFile)).trim(), "0");
+    assertEquals([...Deno.readDirSync(tmp)].map((e) => e.name), []);
+  } finally {
+    await tmux.kill();
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    await Deno.remove(home, { recursive: true }).catch(() => {});
+    await Deno.remove(exitFile).catch(() => {});
+  }
+});
