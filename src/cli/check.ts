@@ -6,7 +6,7 @@ import { renderPrometheus } from "../check/prometheus.ts";
 import { parseDuration } from "../keyenv/duration.ts";
 import { viewKeys } from "../view/keys.ts";
 import { expandPaths, openContext } from "./context.ts";
-import { color, isQuiet, out, outJson, table } from "./output.ts";
+import { color, isQuiet, out, outJson, outLines, table } from "./output.ts";
 
 export const CHECK_FORMATS = ["text", "json", "prometheus"] as const;
 
@@ -68,7 +68,7 @@ export async function checkCommand(args: string[], opts: CheckOptions): Promise<
     const rows = checks.flatMap((c) =>
       c.issues.map((i) => [color.red("!"), c.path, c.provider ?? "-", i.kind, i.message])
     );
-    for (const line of table(rows)) out(line);
+    outLines(table(rows));
     if (!isQuiet()) {
       out(
         summary.attention

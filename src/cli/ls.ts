@@ -2,7 +2,7 @@
 import { KeyzError } from "../errors.ts";
 import { age, headline, type KeyView, viewKey, viewKeys } from "../view/keys.ts";
 import { existingEntry, openContext } from "./context.ts";
-import { color, out, outJson, table } from "./output.ts";
+import { color, out, outJson, outLines, table } from "./output.ts";
 
 export type SortBy = "name" | "balance" | "synced";
 
@@ -71,11 +71,7 @@ export async function lsCommand(
     stateColor[v.state](v.state),
     v.account ? age(v.account.synced_at, now) : color.dim("never"),
   ]);
-  for (
-    const line of table([["PATH", "PROVIDER", "FIGURE", "STATE", "AGE"].map(color.bold), ...rows])
-  ) {
-    out(line);
-  }
+  outLines(table([["PATH", "PROVIDER", "FIGURE", "STATE", "AGE"].map(color.bold), ...rows]));
   return 0;
 }
 
@@ -106,6 +102,6 @@ export async function showCommand(path: string, flags: { json?: boolean }): Prom
   if (j.tags.length) rows.push(["tags", j.tags.join(", ")]);
   if (j.notes) rows.push(["notes", j.notes]);
   for (const pr of j.problems) rows.push(["problem", pr]);
-  for (const line of table(rows.map(([k, val]) => [color.dim(k), val]))) out(line);
+  outLines(table(rows.map(([k, val]) => [color.dim(k), val])));
   return 0;
 }

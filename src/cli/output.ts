@@ -4,8 +4,11 @@ import { noColor } from "../env.ts";
 
 const enc = new TextEncoder();
 
+let colorOn: boolean | undefined;
+/** Whether stdout gets colours (asked once: a long listing would otherwise ask per cell). */
 export function colorEnabled(): boolean {
-  return !noColor() && Deno.stdout.isTerminal();
+  colorOn ??= !noColor() && Deno.stdout.isTerminal();
+  return colorOn;
 }
 
 export const color = {
@@ -32,6 +35,11 @@ export function isQuiet(): boolean {
 
 export function out(line = ""): void {
   Deno.stdout.writeSync(enc.encode(`${line}\n`));
+}
+
+/** Many lines in one write (a 10,000-line listing is one syscall, not 10,000). */
+export function outLines(lines: string[]): void {
+  if (lines.length) Deno.stdout.writeSync(enc.encode(`${lines.join("\n")}\n`));
 }
 
 export function outJson(value: unknown): void {

@@ -13,7 +13,7 @@ import { normalize, unavailable } from "../normalize/normalize.ts";
 import { JsonBody } from "../fetch/http.ts";
 import { selectOne } from "../providers/jsonpath.ts";
 import { openContext } from "./context.ts";
-import { out, outJson, table } from "./output.ts";
+import { out, outJson, outLines, table } from "./output.ts";
 
 function summary(p: LoadedProvider, untrusted: Set<string>) {
   const m = p.manifest;
@@ -48,7 +48,7 @@ export async function providersListCommand(flags: { json?: boolean }): Promise<n
     p.key_type,
     p.hosts.join(", ") || "-",
   ]);
-  for (const line of table([["ID", "SOURCE", "FIGURE", "KEY TYPE", "HOST"], ...rows])) out(line);
+  outLines(table([["ID", "SOURCE", "FIGURE", "KEY TYPE", "HOST"], ...rows]));
   return 0;
 }
 

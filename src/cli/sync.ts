@@ -8,7 +8,7 @@ import { acquireLock } from "../sidecars/lock.ts";
 import { summarize, syncKeys, type SyncResult } from "../sync/sync.ts";
 import { headline } from "../view/keys.ts";
 import { type Context, expandPaths, openContext } from "./context.ts";
-import { color, out, outJson, progress, table, warn } from "./output.ts";
+import { color, out, outJson, outLines, progress, table, warn } from "./output.ts";
 import { untrustedProviders } from "../providers/trust.ts";
 
 export interface SyncFlags {
@@ -120,7 +120,7 @@ export async function syncCommand(args: string[], flags: SyncFlags): Promise<num
   if (flags.json) {
     outJson({ results, summary });
   } else {
-    for (const line of table(results.map(humanLine))) out(line);
+    outLines(table(results.map(humanLine)));
     for (const r of results) for (const w of r.warnings ?? []) warn(`${r.path}: ${w}`);
     out(
       `${summary.ok} ok, ${summary.error} failed, ${summary.skipped} skipped, ${summary.unsupported} unsupported`,
