@@ -3,11 +3,12 @@ import { KeyzError } from "../errors.ts";
 import { age, headline, type KeyView, viewKey, viewKeys } from "../view/keys.ts";
 import { existingEntry, openContext } from "./context.ts";
 import { color, out, outJson, outLines, table } from "./output.ts";
+import type { KeyOutput } from "./output_schemas.ts";
 
 export type SortBy = "name" | "balance" | "synced";
 
 /** The stable JSON shape of one key (ls --json items, show --json). */
-export function keyJson(v: KeyView, now: Date) {
+export function keyJson(v: KeyView, now: Date): KeyOutput {
   const a = v.account;
   return {
     path: v.path,

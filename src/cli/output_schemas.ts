@@ -30,6 +30,8 @@ export const KeyOutput = z.strictObject({
   problems: z.array(z.string()),
 });
 
+export type KeyOutput = z.infer<typeof KeyOutput>;
+
 export const LsOutput = z.strictObject({ keys: z.array(KeyOutput) });
 export const ShowOutput = KeyOutput;
 
