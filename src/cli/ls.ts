@@ -2,7 +2,7 @@
 import { KeyzError } from "../errors.ts";
 import { age, headline, type KeyView, viewKey, viewKeys } from "../view/keys.ts";
 import { existingEntry, openContext } from "./context.ts";
-import { color, out, outJson, outLines, table } from "./output.ts";
+import { color, outJson, outLines, table } from "./output.ts";
 import type { KeyOutput } from "./output_schemas.ts";
 
 export type SortBy = "name" | "balance" | "synced";
