@@ -53,7 +53,7 @@ export function buildProgram(setExit: (code: number) => void) {
     .option("-a, --all", "sync every key in the store")
     .option("-p, --provider <id>", "only keys of this provider")
     .option("--json", "print one JSON document on stdout")
-    .option("-c, --concurrency <n>", "requests in flight at once", positiveInt, 8)
+    .option("-c, --concurrency <n>", "requests in flight at once", positiveInt, 16)
     .addOption(new Option("--git <mode>", "record changes in the store's git").choices(GIT_MODES))
     .addHelpText(
       "after",

@@ -116,13 +116,16 @@ export async function syncKeys(opts: SyncOptions): Promise<SyncResult[]> {
   }
 
   const global = new Limiter(opts.concurrency);
+  // Decryption is CPU work (one gpg per key) and requests are waiting: cap them separately,
+  // so many requests can be in flight while only as many gpg run as there are cores.
+  const decrypt = new Limiter(Math.max(2, navigator.hardwareConcurrency ?? 2));
   const perProvider = new Map<string, Limiter>();
   const credentials = new Map<string, Promise<Secret>>();
   const knownSecrets: string[] = [];
   const credentialFor = (path: string) => {
     let p = credentials.get(path);
     if (!p) {
-      p = opts.store.show(path).then((e) => {
+      p = decrypt.run(() => opts.store.show(path)).then((e) => {
         knownSecrets.push(e.key.reveal());
         return e.key;
       });
@@ -131,39 +134,46 @@ export async function syncKeys(opts: SyncOptions): Promise<SyncResult[]> {
     return p;
   };
 
-  await Promise.all([...accounts.values()].map((job) => {
-    const manifest = opts.providers.providers.get(job.providerId)!.manifest;
-    let limiter = perProvider.get(job.providerId);
+  const providerLimiter = (id: string, concurrency: number) => {
+    let limiter = perProvider.get(id);
     if (!limiter) {
-      limiter = new Limiter(manifest.concurrency);
-      perProvider.set(job.providerId, limiter);
+      limiter = new Limiter(concurrency);
+      perProvider.set(id, limiter);
     }
-    return limiter.run(() => global.run(() => syncAccount(job)));
-  }));
+    return limiter;
+  };
+
+  await Promise.all([...accounts.values()].map(syncAccount));
 
   async function syncAccount(job: AccountJob): Promise<void> {
     const manifest = opts.providers.providers.get(job.providerId)!.manifest;
+    const network = providerLimiter(job.providerId, manifest.concurrency);
     const keyPath = job.paths[0];
     let metadata: Metadata | undefined;
     let failure: FetchError | undefined;
     const secrets: string[] = [];
     try {
-      const entry = await opts.store.show(keyPath);
+      const entry = await decrypt.run(() => opts.store.show(keyPath));
       secrets.push(entry.key.reveal());
       const credential = job.mapping.credential
         ? await credentialFor(job.mapping.credential)
         : undefined;
       const vars = { ...entry.fields, ...job.mapping.params };
-      const outcome = await fetchMetadata({
-        manifest,
-        path: keyPath,
-        key: entry.key,
-        credential,
-        vars,
-        now: opts.now(),
-        baseUrlOverride: opts.baseUrlOverride(manifest.id),
-        retryBaseMs: opts.retryBaseMs,
-      }, opts.http);
+      // Requests are capped per provider and overall; decryption (above) is not held up by them.
+      const outcome = await network.run(() =>
+        global.run(() =>
+          fetchMetadata({
+            manifest,
+            path: keyPath,
+            key: entry.key,
+            credential,
+            vars,
+            now: opts.now(),
+            baseUrlOverride: opts.baseUrlOverride(manifest.id),
+            retryBaseMs: opts.retryBaseMs,
+          }, opts.http)
+        )
+      );
       metadata = outcome.metadata;
     } catch (e) {
       if (e instanceof FetchError) failure = e;
