@@ -1,7 +1,7 @@
 // Pure pieces of the fetcher: Retry-After, backoff, the host guard, exact decimals, typed paths
 // and time templates (with a fixed clock). No processes, no network.
 import { assert, assertEquals, assertThrows } from "./support/assert.ts";
-import { backoffMs, parseRetryAfter, providerMessage } from "../src/fetch/http.ts";
+import { backoffMs, kyClient, parseRetryAfter, providerMessage } from "../src/fetch/http.ts";
 import { buildUrl, resolveTarget } from "../src/fetch/guard.ts";
 import * as D from "../src/util/decimal.ts";
 import { select, selectOne } from "../src/providers/jsonpath.ts";
@@ -227,4 +227,28 @@ Deno.test("template.render: variables, encoding, time formats with a fixed clock
   assertThrows(() => r("{missing}"), tErr(/no value for \{missing\}/));
   assertThrows(() => r("{Bad Name}"), tErr(/bad placeholder/));
   assertThrows(() => r("{now|week}"), tErr(/unknown time format "week"/));
+});
+
+Deno.test("a refused connection is a network error naming the host and the OS reason, no URL", async () => {
+  // A port that was just free: bind, note it, close.
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const url = new URL(`http://127.0.0.1:${port}/v1/secret-path?token=abc`);
+  try {
+    await kyClient.request({ url, method: "GET", headers: {} }, {
+      timeoutMs: 2000,
+      retries: 0,
+      maxResponseBytes: 1000,
+      retryBaseMs: 0,
+      maxRetryAfterMs: 0,
+    });
+    assert(false, "expected a failure");
+  } catch (e) {
+    assert(e instanceof FetchError);
+    assertEquals(e.kind, "network");
+    assert(e.message.startsWith(`cannot reach 127.0.0.1:${port}: `), e.message);
+    assert(/refused/i.test(e.message), e.message);
+    assert(!e.message.includes("secret-path") && !e.message.includes("token"), e.message);
+  }
 });

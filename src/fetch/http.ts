@@ -180,11 +180,28 @@ async function attempt(req: HttpRequest, policy: HttpPolicy): Promise<JsonBody> 
     if (e instanceof Deno.errors.NotCapable) {
       throw new FetchError("config", `network access to ${req.url.host} is not permitted`);
     }
-    const why = e instanceof Error ? clean(e.message.replace(/https?:\/\/\S+/g, "")) : "failed";
-    throw new FetchError("network", `cannot reach ${req.url.host}: ${why}`, { cause: e });
+    throw new FetchError("network", `cannot reach ${req.url.host}: ${networkReason(e)}`, {
+      cause: e,
+    });
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The innermost cause of a network failure (ky wraps fetch's TypeError, which wraps the OS
+ * error: "dns error", "Connection refused"), without any URL.
+ */
+function networkReason(e: unknown): string {
+  let inner: unknown = e;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  const text = inner instanceof Error ? inner.message : String(inner);
+  const why = clean(
+    text.replace(/error sending request for url \(\S*\)\s*:?\s*/i, "")
+      .replace(/(https?|wss?):\/\/\S+/g, "")
+      .replace(/\s*:\s*$/, ""),
+  );
+  return why || "network error";
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
