@@ -141,3 +141,26 @@ Deno.test("keyz doctor: healthy, then problems with hints, then --fix", async ()
     await store.cleanup();
   }
 });
+
+Deno.test("keyz doctor: a key whose provider needs an admin key that is not linked", async () => {
+  const store = await makeStore({
+    entries: { "llm/claude/main": "sk-ant-api03-CANARY-doctor", "misc/wifi": "x" },
+  });
+  try {
+    // The sync records the missing credential as a config error (no network involved).
+    const sync = await runKeyz(["sync", "llm/claude/main", "--json"], { env: store.env });
+    assertEquals(JSON.parse(sync.stdout).results[0].error.kind, "config");
+    const r = await runKeyz(["doctor", "--json"], { env: store.env });
+    assertEquals(r.code, 1, r.stderr);
+    const checks: Check[] = JSON.parse(r.stdout).checks;
+    const cred = checks.find((c) => c.id === "credential");
+    assertEquals(cred?.status, "warn");
+    assertMatch(cred!.message, /llm\/claude\/main has no Anthropic Admin API key/);
+    assertMatch(cred!.hint!, /keyz map llm\/claude\/main anthropic --credential/);
+    const unmapped = checks.find((c) => c.id === "mapping" && c.status === "info");
+    assertMatch(unmapped!.message, /1 entry has no provider/);
+    assert(!r.stdout.includes("CANARY"));
+  } finally {
+    await store.cleanup();
+  }
+});

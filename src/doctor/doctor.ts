@@ -19,7 +19,9 @@ import { untrustedProviders } from "../providers/trust.ts";
 import { KEYZ_DIR, writeAtomic } from "../sidecars/files.ts";
 import type { SidecarKind } from "../sidecars/migrate.ts";
 import type { Mapping } from "../sidecars/schema.ts";
-import { paths, Sidecars } from "../sidecars/sidecars.ts";
+import { accountId, paths, Sidecars } from "../sidecars/sidecars.ts";
+import { resolveMapping } from "../view/keys.ts";
+import type { ProviderSet } from "../providers/load.ts";
 import { PassCliStore } from "../store/pass_cli.ts";
 import { runProcess } from "../util/process.ts";
 import { lockHolder } from "../sidecars/lock.ts";
@@ -335,5 +337,49 @@ export async function runDoctor(opts: DoctorOptions): Promise<Check[]> {
     map = await new Sidecars(storeDir).readMap();
   } catch { /* reported by checkSidecars */ }
   checks.push(...mappingChecks(map, entries, providers));
+  checks.push(...await credentialChecks(new Sidecars(storeDir), map, [...entries], providers));
   return checks;
+}
+
+/**
+ * Keys whose provider needs a separate credential (admin or management key) and have none
+ * linked. Without decrypting, keyz cannot tell whether the key is itself such a credential,
+ * so this is a warning only when the last sync said the credential is missing.
+ */
+async function credentialChecks(
+  sidecars: Sidecars,
+  map: Record<string, Mapping>,
+  entries: string[],
+  providers: ProviderSet,
+): Promise<Check[]> {
+  const out: Check[] = [];
+  let unmapped = 0;
+  for (const path of entries.sort()) {
+    const mapping = resolveMapping(path, map, providers);
+    if (!mapping) {
+      unmapped++;
+      continue;
+    }
+    const need = providers.providers.get(mapping.provider)?.manifest.credential;
+    if (!need?.required || mapping.credential) continue;
+    const account = await sidecars.readAccount(accountId(mapping.provider, path));
+    const missing = account.ok && account.value.last_error?.kind === "config";
+    out.push({
+      id: "credential",
+      status: missing ? "warn" : "info",
+      message: missing
+        ? `${path} has no ${need.description}`
+        : `${path} needs ${need.description}, unless the key itself is one`,
+      hint: `keyz map ${path} ${mapping.provider} --credential <pass-path>`,
+    });
+  }
+  if (unmapped > 0) {
+    out.push({
+      id: "mapping",
+      status: "info",
+      message: `${unmapped} entr${unmapped === 1 ? "y has" : "ies have"} no provider (see keyz ls)`,
+      hint: "keyz map <path> <provider>, or name a folder after the provider",
+    });
+  }
+  return out;
 }
