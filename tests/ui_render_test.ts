@@ -77,3 +77,13 @@ Deno.test("tiny and wide terminals still give exact frames", async () => {
     for (const l of lines) assertEquals(width(l), w);
   }
 });
+
+Deno.test("wrap: words to lines, long words cut, the last kept line marks what was left", async () => {
+  const { wrap } = await import("../src/ui/text.ts");
+  const { assertEquals } = await import("./support/assert.ts");
+  assertEquals(wrap("a bb ccc dddd", 6, 3), ["a bb", "ccc", "dddd"]);
+  assertEquals(wrap("a bb ccc dddd eeeee", 6, 2), ["a bb", "ccc…"]);
+  assertEquals(wrap("aaaaaaaaaaaa", 5, 3), ["aaaaa", "aaaaa", "aa"]);
+  assertEquals(wrap("", 5, 3), [""]);
+  assertEquals(wrap("错误信息很长", 4, 2), ["错误", "信…"]);
+});

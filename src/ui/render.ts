@@ -16,7 +16,7 @@ import {
   type UiState,
   visibleItems,
 } from "./state.ts";
-import { clean, fit, fitRight, truncate, width as cells } from "./text.ts";
+import { clean, fit, fitRight, truncate, width as cells, wrap } from "./text.ts";
 
 export interface RenderOptions {
   width: number;
@@ -247,12 +247,18 @@ function detailLines(state: UiState, w: number, h: number, color: boolean): stri
     lines.push(paint([[fit(clean(row.path), w), "bold"]], color));
     const label = 11;
     for (const [k, val, style] of detailPairs(state, row)) {
-      const value = truncate(clean(val), Math.max(1, w - label));
-      const segs: Seg[] = [[fit(k, label), "dim"], [
-        fit(value, w - label),
-        ...(style ? [style] : []),
-      ]];
-      lines.push(paint(segs, color));
+      // Messages and notes are what a user reads in full: up to three lines; the rest is one.
+      const long = k === "error" || k === "sync" || k === "notes" || k === "problem";
+      const parts = long
+        ? wrap(clean(val), Math.max(1, w - label), 3)
+        : [truncate(clean(val), Math.max(1, w - label))];
+      parts.forEach((part, i) => {
+        const segs: Seg[] = [[fit(i === 0 ? k : "", label), "dim"], [
+          fit(part, w - label),
+          ...(style ? [style] : []),
+        ]];
+        lines.push(paint(segs, color));
+      });
     }
   }
   while (lines.length < h) lines.push(" ".repeat(w));
@@ -461,7 +467,7 @@ export function render(state0: UiState, opts: RenderOptions): string[] {
       for (let i = 0; i < bodyHeight; i++) body.push(tree[i] + bar + det[i]);
     } else {
       body.push(...tree);
-      body.push(paint([[fit("─ details " + "─".repeat(w), w), "dim"]], color));
+      body.push(paint([[("─ details " + "─".repeat(w)).slice(0, w), "dim"]], color));
       body.push(...detailLines(state, w, d.height, color));
     }
   }

@@ -55,3 +55,45 @@ export function clean(s: string): string {
   // deno-lint-ignore no-control-regex
   return s.replace(/[\x00-\x1f\x7f-\x9f]+/g, " ");
 }
+
+/**
+ * Break text into lines of at most `max` cells at spaces (a longer word is cut), keeping at
+ * most `lines` lines; the last one ends with "…" when text was left over.
+ */
+export function wrap(s: string, max: number, lines: number): string[] {
+  if (max <= 0 || lines <= 0) return [];
+  const out: string[] = [];
+  let current = "";
+  const words = s.split(" ").filter((w) => w !== "");
+  for (let i = 0; i < words.length; i++) {
+    let word = words[i];
+    while (width(word) > max) {
+      // A word longer than a line: fill what is left of this line, carry the rest over.
+      const room = current ? max - width(current) - 1 : max;
+      let head = "";
+      for (const ch of word) {
+        if (width(head) + charWidth(ch) > room) break;
+        head += ch;
+      }
+      if (!head) {
+        out.push(current);
+        current = "";
+        continue;
+      }
+      out.push(current ? `${current} ${head}` : head);
+      current = "";
+      word = word.slice(head.length);
+    }
+    const next = current ? `${current} ${word}` : word;
+    if (width(next) <= max) current = next;
+    else {
+      out.push(current);
+      current = word;
+    }
+  }
+  if (current || out.length === 0) out.push(current);
+  if (out.length <= lines) return out;
+  const kept = out.slice(0, lines);
+  kept[lines - 1] = truncate(`${kept[lines - 1]}…`, max);
+  return kept;
+}
