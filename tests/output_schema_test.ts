@@ -6,7 +6,9 @@ import { startServer } from "./support/server.ts";
 import { assertNoSecret, ROOT, runKeyz } from "./support/cli.ts";
 import {
   CheckOutput,
+  DoctorOutput,
   EnvOutput,
+  HistoryOutput,
   LsOutput,
   outputSchemaFiles,
   ProvidersListOutput,
@@ -44,6 +46,8 @@ Deno.test("every --json output matches its schema", async () => {
       [["check", "--min-balance", "5", "--json"], CheckOutput, 1],
       [["providers", "list", "--json"], ProvidersListOutput, 0],
       [["env", "--format", "json", "api/deepseek/main"], EnvOutput, 0],
+      [["history", "api/deepseek/main", "--json"], HistoryOutput, 0],
+      [["doctor", "--json"], DoctorOutput, 0],
     ];
     for (const [args, schema, code] of cases) {
       const r = await runKeyz(args, { env });

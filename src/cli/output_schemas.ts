@@ -7,6 +7,7 @@ import { z } from "zod";
 import { FetchErrorKindSchema } from "../providers/manifest.ts";
 import { LastError, Metadata } from "../sidecars/schema.ts";
 import { ISSUE_KINDS } from "../check/check.ts";
+import { DoctorCheck } from "../doctor/checks.ts";
 
 const Iso = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
 const KeyState = z.enum(["live", "stale", "error", "unmapped", "never", "unavailable"]);
@@ -102,8 +103,29 @@ export const ProvidersListOutput = z.strictObject({
 /** `keyz env --format json`: variable name to key. */
 export const EnvOutput = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string());
 
+/** `keyz history --json`: every recorded headline figure of one key. */
+export const HistoryOutput = z.strictObject({
+  path: z.string(),
+  provider: z.string().nullable(),
+  figure: z.enum(["balance", "spend", "quota"]).nullable(),
+  currency: z.string().nullable(),
+  points: z.array(z.strictObject({
+    at: Iso,
+    value: z.number(),
+    source: z.enum(["history", "git"]),
+  })),
+  failed_syncs: z.int().min(0),
+  burn_per_day: z.number().nullable(),
+  runs_out_at: z.string().nullable(),
+});
+
+/** `keyz doctor --json`: each check with what to do. */
+export const DoctorOutput = z.strictObject({ healthy: z.boolean(), checks: z.array(DoctorCheck) });
+
 export const OUTPUT_SCHEMAS = {
   check: CheckOutput,
+  doctor: DoctorOutput,
+  history: HistoryOutput,
   env: EnvOutput,
   ls: LsOutput,
   "providers-list": ProvidersListOutput,

@@ -1,5 +1,5 @@
 /** The pure parts of `keyz doctor`: check results and the verdict on one sidecar file. */
-import type { z } from "zod";
+import { z } from "zod";
 import type { ProviderSet } from "../providers/load.ts";
 import type { Mapping } from "../sidecars/schema.ts";
 import { AccountSidecar, KeySidecar, MapFile } from "../sidecars/schema.ts";
@@ -7,20 +7,23 @@ import { migrating, type SidecarKind } from "../sidecars/migrate.ts";
 import { parseJsonText, type ReadResult, stableJson } from "../sidecars/files.ts";
 import { hasConflictMarkers, resolveConflictedJson } from "../sidecars/conflict.ts";
 
-export type CheckStatus = "ok" | "info" | "warn" | "fail";
+export const CheckStatus = z.enum(["ok", "info", "warn", "fail"]);
+export type CheckStatus = z.infer<typeof CheckStatus>;
 
-export interface Check {
+/** One doctor finding (also the item of `keyz doctor --json`). */
+export const DoctorCheck = z.strictObject({
   /** Stable id of the check, e.g. "pass", "git", "sidecar". */
-  id: string;
-  status: CheckStatus;
-  message: string;
+  id: z.string(),
+  status: CheckStatus,
+  message: z.string(),
   /** What to do about it. */
-  hint?: string;
+  hint: z.string().optional(),
   /** The file concerned, relative to the store when inside it. */
-  file?: string;
+  file: z.string().optional(),
   /** Set when `--fix` repaired it (status then says what it was). */
-  fixed?: boolean;
-}
+  fixed: z.boolean().optional(),
+});
+export type Check = z.infer<typeof DoctorCheck>;
 
 /** Whether a set of checks needs the user's attention (exit 1). */
 export function needsAttention(checks: Check[]): boolean {
