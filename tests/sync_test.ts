@@ -242,3 +242,24 @@ async function* walk(dir: string): AsyncGenerator<string> {
     else if (e.isFile) yield p;
   }
 }
+
+Deno.test("--quiet prints only failures; --verbose explains on stderr", async () => {
+  const e = await setup();
+  try {
+    const q = await runKeyz(["sync", "--all", "--quiet"], { env: e.env });
+    assertEquals(q.code, 1);
+    const lines = q.stdout.trim().split("\n");
+    // Only the two OpenAI keys fail (no credential; the admin key meets no costs route).
+    assertEquals(lines.length, 2, q.stdout);
+    for (const line of lines) assertMatch(line, /api\/openai\/(main|admin)/);
+    assertEquals(q.stderr, "");
+    const v = await runKeyz(["sync", "api/deepseek/main", "--verbose"], { env: e.env });
+    assertEquals(v.code, 0, v.stderr);
+    assertMatch(v.stderr, /keyz: store .+; providers: 16 built-in/);
+    assertMatch(v.stderr, /keyz: api\/deepseek\/main: ok/);
+    assertMatch(v.stderr, /keyz: git \(commit\): committed "keyz: sync 1 key \(deepseek\)"/);
+    assertNoSecret([q.stdout, v.stdout, v.stderr], Object.values(CANARY));
+  } finally {
+    await teardown(e);
+  }
+});

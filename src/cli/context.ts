@@ -7,7 +7,7 @@ import { Sidecars } from "../sidecars/sidecars.ts";
 import type { Mapping } from "../sidecars/schema.ts";
 import { KeyzError } from "../errors.ts";
 import { normalizePassPath } from "../store/path.ts";
-import { warn } from "./output.ts";
+import { debug, warn } from "./output.ts";
 
 export interface Context {
   storeDir: string;
@@ -41,6 +41,11 @@ export async function openContext(
     userDir: `${env.configDir()}/providers`,
     storeDir: haveStore ? storeDir : undefined,
   });
+  const bySource = Map.groupBy(providers.providers.values(), (p) => p.source);
+  debug(
+    `store ${storeDir}${haveStore ? "" : " (missing)"}; providers: ` +
+      [...bySource].map(([source, list]) => `${list.length} ${source}`).join(", "),
+  );
   if (!opts.quietProblems) {
     for (const p of providers.problems) warn(`bad manifest skipped: ${formatProblem(p)}`);
   }

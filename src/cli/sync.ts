@@ -8,7 +8,7 @@ import { acquireLock } from "../sidecars/lock.ts";
 import { summarize, syncKeys, type SyncResult } from "../sync/sync.ts";
 import { headline } from "../view/keys.ts";
 import { type Context, expandPaths, openContext } from "./context.ts";
-import { color, out, outJson, outLines, progress, table, warn } from "./output.ts";
+import { color, debug, isQuiet, out, outJson, outLines, progress, table, warn } from "./output.ts";
 import { untrustedProviders } from "../providers/trust.ts";
 
 export interface SyncFlags {
@@ -102,12 +102,17 @@ export async function syncCommand(args: string[], flags: SyncFlags): Promise<num
       baseUrlOverride: env.baseUrlOverride,
       retryBaseMs: env.retryBaseMs(),
       untrusted: await untrustedProviders(ctx.providers, env.configDir()),
-      onResult: (r) => bar.update(`syncing ${++done}/${paths.length} ${r.path}`),
+      onResult: (r) => {
+        bar.update(`syncing ${++done}/${paths.length} ${r.path}`);
+        debug(`${r.path}: ${r.status}${r.error ? ` (${r.error.kind})` : ""}`);
+      },
     });
     bar.done();
     const mode = flags.git ?? cfg.git ?? "commit";
     try {
-      await recordChanges(ctx.storeDir, mode, commitMessage(results));
+      const message = commitMessage(results);
+      const committed = await recordChanges(ctx.storeDir, mode, message);
+      debug(`git (${mode}): ${committed ? `committed "${message}"` : "no commit"}`);
     } catch (e) {
       if (!(e instanceof KeyzError)) throw e;
       gitError = e;
@@ -120,11 +125,15 @@ export async function syncCommand(args: string[], flags: SyncFlags): Promise<num
   if (flags.json) {
     outJson({ results, summary });
   } else {
-    outLines(table(results.map(humanLine)));
+    // --quiet: only the keys that failed (the exit code tells the rest).
+    const shown = isQuiet() ? results.filter((r) => r.status === "error") : results;
+    outLines(table(shown.map(humanLine)));
     for (const r of results) for (const w of r.warnings ?? []) warn(`${r.path}: ${w}`);
-    out(
-      `${summary.ok} ok, ${summary.error} failed, ${summary.skipped} skipped, ${summary.unsupported} unsupported`,
-    );
+    if (!isQuiet()) {
+      out(
+        `${summary.ok} ok, ${summary.error} failed, ${summary.skipped} skipped, ${summary.unsupported} unsupported`,
+      );
+    }
   }
   if (gitError) {
     // Printed last so it is the line a user sees; the sidecars are written either way.
