@@ -139,3 +139,92 @@ Deno.test("schema: a {var} is allowed in filter values only", () => {
   assertEquals(withPath("result[id={account_id}].name"), true);
   assertEquals(withPath("{field}.name"), false);
 });
+
+Deno.test("[?field=value] keeps every match: the binding quota window is the max", () => {
+  const m = normalize({
+    plan: {
+      kind: "quota",
+      fields: {
+        quota_used_percent: { path: "limits[?type=TOKENS_LIMIT].percentage", aggregate: "max" },
+      },
+    },
+    responses: new Map([["q", [{
+      limits: [
+        { type: "TOKENS_LIMIT", percentage: 12 },
+        { type: "TIME_LIMIT", percentage: 99 },
+        { type: "TOKENS_LIMIT", percentage: 57 },
+      ],
+    }]]]),
+    vars: {},
+    now,
+  });
+  assertEquals(m.quota_used_percent, 57);
+});
+
+Deno.test("first: the first value the response carries, in the parent's type", () => {
+  const plan = {
+    kind: "quota" as const,
+    fields: {
+      quota_used_percent: { path: "p" },
+      plan: { first: [{ path: "data.level" }, { path: "data.planName" }], type: "string" as const },
+    },
+  };
+  const run = (body: unknown) =>
+    normalize({ plan, responses: new Map([["q", [body]]]), vars: {}, now });
+  assertEquals(run({ p: 1, data: { level: "pro" } }).plan, "pro");
+  assertEquals(run({ p: 1, data: { planName: "GLM Max" } }).plan, "GLM Max");
+  assertEquals("plan" in run({ p: 1, data: {} }), false);
+});
+
+Deno.test("several checks must all hold; extract takes the first path present", async () => {
+  const m = Manifest.parse({
+    id: "acme",
+    name: "Acme",
+    keyType: "API key",
+    baseUrl: "https://api.acme.example",
+    kind: "balance",
+    steps: [
+      { id: "who", path: "/who", extract: { team_id: ["scopeId", "teamId"] } },
+      {
+        id: "balance",
+        path: "/teams/{team_id}/balance",
+        check: [
+          { path: "status", equals: true, message: "msg" },
+          { path: "code", equals: 0, code: "code", codeKinds: { "401": "auth" } },
+        ],
+      },
+    ],
+    fields: { balance: { path: "balance" } },
+    currency: "USD",
+  });
+  const job = (vars = {}) => ({
+    manifest: m,
+    path: "api/acme/main",
+    key: new Secret("sk-CANARY-lang"),
+    vars,
+    now,
+    retryBaseMs: 0,
+  });
+  const ok = fakeHttp({
+    "/who": { teamId: "t-old" },
+    "/teams/t-old/balance": { status: true, code: 0, balance: 5 },
+  });
+  assertEquals((await fetchMetadata(job(), ok)).metadata.balance, 5);
+  const auth = fakeHttp({
+    "/who": { scopeId: "t1" },
+    "/teams/t1/balance": { status: true, code: 401 },
+  });
+  try {
+    await fetchMetadata(job(), auth);
+    throw new Error("expected a failure");
+  } catch (e) {
+    assertEquals(e instanceof FetchError && e.kind, "auth");
+  }
+  const none = fakeHttp({ "/who": {} });
+  try {
+    await fetchMetadata(job(), none);
+    throw new Error("expected a failure");
+  } catch (e) {
+    assertEquals(e instanceof FetchError && e.message.includes("scopeId or teamId"), true);
+  }
+});

@@ -129,8 +129,9 @@ export async function providersCheckCommand(
   // Variables the steps would extract, taken from the same saved response.
   const vars: Record<string, string> = {};
   for (const step of m.steps ?? []) {
-    for (const [name, path] of Object.entries(step.extract ?? {})) {
-      const v = selectOne(parsed.data, path);
+    for (const [name, paths] of Object.entries(step.extract ?? {})) {
+      const v = (Array.isArray(paths) ? paths : [paths]).map((p) => selectOne(parsed.data, p))
+        .find((x) => typeof x === "string" || typeof x === "number");
       if (vars[name] === undefined && (typeof v === "string" || typeof v === "number")) {
         vars[name] = String(v);
       }

@@ -45,8 +45,13 @@ function mainPlan(m: Manifest): Plan {
   };
 }
 
-function describeCheckFailure(step: Step, body: JsonBody): FetchError {
-  const check = step.check!;
+type Check = Exclude<Step["check"], unknown[] | undefined>;
+
+function checksOf(step: Step): Check[] {
+  return step.check === undefined ? [] : Array.isArray(step.check) ? step.check : [step.check];
+}
+
+function describeCheckFailure(check: Check, body: JsonBody): FetchError {
   const message = check.message ? selectOne(body, check.message) : undefined;
   const code = check.code ? selectOne(body, check.code) : undefined;
   const kind = code !== undefined ? check.codeKinds?.[String(code)] ?? "provider" : "provider";
@@ -55,9 +60,7 @@ function describeCheckFailure(step: Step, body: JsonBody): FetchError {
   return new FetchError(kind, `provider error${codeText}${text ? `: ${text}` : ""}`);
 }
 
-function passesCheck(step: Step, body: JsonBody): boolean {
-  const check = step.check;
-  if (!check) return true;
+function passes(check: Check, body: JsonBody): boolean {
   const v = selectOne(body, check.path);
   if (check.equals !== undefined) return v === check.equals;
   return check.in!.some((x) => x === v);
@@ -106,7 +109,8 @@ async function runPlan(
       if (cursor !== undefined && step.paginate) q[step.paginate.param] = cursor;
       const url = buildUrl(target.base, path, q);
       const res = await http.request({ url, method: step.method, headers, body }, policy);
-      if (!passesCheck(step, res)) throw describeCheckFailure(step, res);
+      const failed = checksOf(step).find((c) => !passes(c, res));
+      if (failed) throw describeCheckFailure(failed, res);
       pages.push(res);
       if (!step.paginate) break;
       const more = selectOne(res, step.paginate.hasMore);
@@ -125,11 +129,13 @@ async function runPlan(
       // A variable the user gave (mapping param, pass field) wins: it pins e.g. one account
       // of several that a token can see.
       if (job.vars[name] !== undefined) continue;
-      const v = pages.flatMap((pg) => select(pg, p))[0];
+      const candidates = Array.isArray(p) ? p : [p];
+      const v = candidates.flatMap((c) => pages.flatMap((pg) => select(pg, c)))
+        .find((x) => typeof x === "string" || typeof x === "number");
       if (typeof v !== "string" && typeof v !== "number") {
         throw new FetchError(
           "parse",
-          `step ${step.id}: no ${p} in the response (needed for {${name}})`,
+          `step ${step.id}: no ${candidates.join(" or ")} in the response (needed for {${name}})`,
         );
       }
       vars[name] = String(v);

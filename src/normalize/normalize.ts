@@ -66,6 +66,10 @@ function reduce(values: Value[], expr: ValueExprShape, field: string): Value {
   if (values.length === 0) throw new MissingValue();
   if (how === "first") return values[0];
   if (how === "last") return values[values.length - 1];
+  if ((how === "min" || how === "max") && values.every((v) => v instanceof Date)) {
+    const times = (values as Date[]).map((d) => d.getTime());
+    return new Date(how === "min" ? Math.min(...times) : Math.max(...times));
+  }
   const decimals = values.map((v) => isDecimal(v) ? v : fail(field, `cannot ${how} non-numbers`));
   if (how === "sum") return decimals.reduce(D.add, D.ZERO);
   return decimals.reduce((a, b) => (D.compare(a, b) <= 0) === (how === "min") ? a : b);
@@ -109,6 +113,21 @@ function evaluateBare(expr: ValueExprShape, responses: StepResponses, field: str
     return reduce(raw.map((r) => convert(r, expr, field)), expr, field);
   }
   if (expr.const !== undefined) return convert(expr.const, expr, field);
+  if (expr.first) {
+    // The first part the response carries; parts inherit the parent's type, unit and step.
+    for (const part of expr.first) {
+      try {
+        return evaluate(
+          { type: expr.type, unit: expr.unit, step: expr.step, ...part },
+          responses,
+          field,
+        );
+      } catch (e) {
+        if (!(e instanceof MissingValue)) throw e;
+      }
+    }
+    throw new MissingValue();
+  }
   if (expr.difference) {
     const [a, b] = expr.difference.map((e) => evaluate(e, responses, field));
     if (!isDecimal(a) || !isDecimal(b)) fail(field, "difference needs numbers");
@@ -202,6 +221,7 @@ function fillPaths(expr: ValueExprShape, vars: Vars, now: Date, field: string): 
     ];
   }
   if (expr.sum) out.sum = expr.sum.map((e) => fillPaths(e, vars, now, field));
+  if (expr.first) out.first = expr.first.map((e) => fillPaths(e, vars, now, field));
   return out;
 }
 

@@ -1,13 +1,14 @@
 /**
- * The typed-path language of manifests: `a.b[0].c`, `items[*].cost`, `infos[currency=USD].total`,
- * `list[-1]`, and `$` for the whole document. Pure; never throws on odd input.
+ * The typed-path language of manifests: `a.b[0].c`, `items[*].cost`, `infos[currency=USD].total`
+ * (first match), `limits[?type=X].percentage` (every match), `list[-1]`, and `$` for the whole
+ * document. Pure; never throws on odd input.
  */
 
 type Selector =
   | { kind: "key"; name: string }
   | { kind: "index"; index: number }
   | { kind: "all" }
-  | { kind: "where"; field: string; value: string };
+  | { kind: "where"; field: string; value: string; every: boolean };
 
 const SEGMENT_RE = /^([^[\]]+)((?:\[[^\]]*\])*)$/;
 const BRACKET_RE = /\[([^\]]*)\]/g;
@@ -27,9 +28,11 @@ export function compilePath(path: string): Selector[] {
         if (inner === "*") out.push({ kind: "all" });
         else if (/^-?\d+$/.test(inner)) out.push({ kind: "index", index: Number(inner) });
         else {
-          const eq = inner.indexOf("=");
+          const every = inner.startsWith("?");
+          const body = every ? inner.slice(1) : inner;
+          const eq = body.indexOf("=");
           if (eq <= 0) throw new Error(`bad selector "[${inner}]"`);
-          out.push({ kind: "where", field: inner.slice(0, eq), value: inner.slice(eq + 1) });
+          out.push({ kind: "where", field: body.slice(0, eq), value: body.slice(eq + 1), every });
         }
       }
     }
@@ -72,8 +75,13 @@ export function select(doc: unknown, path: string): unknown[] {
           break;
         case "where":
           if (Array.isArray(v)) {
-            const found = v.find((el) => isRecord(el) && scalarText(el[sel.field]) === sel.value);
-            if (found !== undefined) next.push(found);
+            const matches = (el: unknown) =>
+              isRecord(el) && scalarText(el[sel.field]) === sel.value;
+            if (sel.every) next.push(...v.filter(matches));
+            else {
+              const found = v.find(matches);
+              if (found !== undefined) next.push(found);
+            }
           }
           break;
       }

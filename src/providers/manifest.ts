@@ -25,10 +25,11 @@ const Template = z.string().max(2000).describe(
 /**
  * A typed path into a JSON response: `a.b[0].c`, `items[*].cost` (every element),
  * `balance_infos[currency=USD].total_balance` (first element whose field equals the value),
+ * `limits[?type=TOKENS_LIMIT].percentage` (every element whose field equals the value),
  * `list[-1]` (last element).
  */
 const JsonPath = z.string().min(1).max(500).regex(
-  /^[A-Za-z0-9_$@-]+(\[(\*|-?\d+|[A-Za-z0-9_]+=[^\]]*)\])*(\.[A-Za-z0-9_$@-]+(\[(\*|-?\d+|[A-Za-z0-9_]+=[^\]]*)\])*)*$|^\$$/,
+  /^[A-Za-z0-9_$@-]+(\[(\*|-?\d+|\??[A-Za-z0-9_]+=[^\]]*)\])*(\.[A-Za-z0-9_$@-]+(\[(\*|-?\d+|\??[A-Za-z0-9_]+=[^\]]*)\])*)*$|^\$$/,
   "must be a path such as data.items[0].value, data[*].amount or infos[currency=USD].total",
 );
 
@@ -57,6 +58,7 @@ export interface ValueExprShape {
   const?: number | string | boolean;
   difference?: [ValueExprShape, ValueExprShape];
   sum?: ValueExprShape[];
+  first?: ValueExprShape[];
   type?: "decimal" | "string" | "boolean" | "timestamp";
   unit?: "s" | "ms";
   scale?: number | string;
@@ -67,7 +69,8 @@ export interface ValueExprShape {
 
 /**
  * How to compute one figure: from a path in a step's response, a constant, the difference of
- * two values or the sum of several; each with optional type, scale, sign and aggregation.
+ * two values, the sum of several or the first of several that is present; each with optional
+ * type, scale, sign and aggregation.
  */
 export const ValueExpr: z.ZodType<ValueExprShape> = z.lazy(() =>
   z.strictObject({
@@ -76,10 +79,14 @@ export const ValueExpr: z.ZodType<ValueExprShape> = z.lazy(() =>
     const: z.union([z.number(), z.string(), z.boolean()]).optional(),
     difference: z.tuple([ValueExpr, ValueExpr]).optional().describe("first minus second"),
     sum: z.array(ValueExpr).min(1).optional(),
+    first: z.array(ValueExpr).min(1).optional().describe(
+      "the first of these that the response carries (a field renamed between API versions)",
+    ),
     ...Modifiers,
   }).refine(
-    (v) => [v.path, v.const, v.difference, v.sum].filter((x) => x !== undefined).length === 1,
-    { message: "needs exactly one of path, const, difference, sum" },
+    (v) =>
+      [v.path, v.const, v.difference, v.sum, v.first].filter((x) => x !== undefined).length === 1,
+    { message: "needs exactly one of path, const, difference, sum, first" },
   )
 );
 
@@ -120,10 +127,18 @@ export const Step = z.strictObject({
   query: z.record(z.string(), Template).optional(),
   headers: z.record(HeaderName, Template).optional(),
   body: z.unknown().optional().describe("JSON body for POST; string values are templates"),
-  check: Check.optional(),
+  check: z.union([Check, z.array(Check).min(1)]).optional().describe(
+    "One success predicate, or several that must all hold",
+  ),
   paginate: Paginate.optional(),
-  /** Variables taken from this step's response for later steps, e.g. {"team_id": "scopeId"}. */
-  extract: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), JsonPath).optional(),
+  /**
+   * Variables taken from this step's response for later steps, e.g. {"team_id": "scopeId"};
+   * a list of paths takes the first one present.
+   */
+  extract: z.record(
+    z.string().regex(/^[a-z][a-z0-9_]*$/),
+    z.union([JsonPath, z.array(JsonPath).min(1)]),
+  ).optional(),
 });
 export type Step = z.infer<typeof Step>;
 
