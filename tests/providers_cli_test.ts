@@ -151,7 +151,12 @@ Deno.test("keyz providers: list, show, check, trust and drop-in manifests", asyn
       assertEquals(r.code, 0, r.stderr);
       const [head, ...rest] = r.stdout.split("\n");
       assertEquals(head, "// providers/openrouter.jsonc (built-in)");
-      const m = JSON.parse(rest.join("\n"));
+      assertEquals(
+        rest.join("\n").trimEnd(),
+        (await Deno.readTextFile(`${ROOT}/providers/openrouter.jsonc`)).trimEnd(),
+      );
+      const j = await runKeyz(["providers", "show", "openrouter", "--json"], { env });
+      const m = JSON.parse(j.stdout);
       assertEquals(m.id, "openrouter");
       assertEquals(m.baseUrl, "https://openrouter.ai");
       assertEquals(m.fallback.on, ["forbidden"]);

@@ -112,9 +112,10 @@ export function buildProgram(setExit: (code: number) => void) {
     .option("--json", "print JSON")
     .action(run(async (opts) => (await providersCli()).providersListCommand(opts)));
   providers.command("show")
-    .description("print a provider's manifest")
+    .description("print a provider's manifest as written (--json: as validated, with defaults)")
     .argument("<id>", "provider id or alias")
-    .action(run(async (id) => (await providersCli()).providersShowCommand(id)));
+    .option("--json", "print the validated manifest as JSON")
+    .action(run(async (id, opts) => (await providersCli()).providersShowCommand(id, opts)));
   providers.command("check")
     .description(
       "validate a manifest file; with --response, map a saved response without any network",

@@ -58,11 +58,16 @@ function findProvider(ctx: Awaited<ReturnType<typeof openContext>>, id: string):
   return p;
 }
 
-export async function providersShowCommand(id: string): Promise<number> {
+/** The manifest as written (its comments carry the sources), or with --json as validated. */
+export async function providersShowCommand(id: string, flags: { json?: boolean }): Promise<number> {
   const ctx = await openContext({ quietProblems: true, storeOptional: true });
   const p = findProvider(ctx, id);
+  if (flags.json) {
+    outJson(p.manifest);
+    return 0;
+  }
   out(`// ${p.file} (${p.source})`);
-  out(JSON.stringify(p.manifest, null, 2));
+  out(p.text.trimEnd());
   return 0;
 }
 

@@ -15,6 +15,8 @@ export interface LoadedProvider {
   manifest: Manifest;
   source: ProviderSource;
   file: string;
+  /** The file as written, comments included. */
+  text: string;
   /** sha256 of the file's text (trust records). */
   hash: string;
 }
@@ -155,7 +157,13 @@ export function mergeManifests(files: ManifestFile[]): ProviderSet {
       for (const a of [existing.manifest.id, ...existing.manifest.aliases]) aliasOwner.delete(a);
     }
     for (const a of [m.id, ...m.aliases]) aliasOwner.set(a, m.id);
-    providers.set(m.id, { manifest: m, source: f.source, file: f.file, hash: sha256Hex(f.text) });
+    providers.set(m.id, {
+      manifest: m,
+      source: f.source,
+      file: f.file,
+      text: f.text,
+      hash: sha256Hex(f.text),
+    });
   }
   return { providers, problems };
 }
