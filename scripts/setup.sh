@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # keyz setup: install what the build and the tests need on a Debian/Ubuntu machine.
 # Idempotent; silent when nothing is missing, one line when it installed something.
-#   Deno 2.9.x (npm install -g deno@2.9.6), pass, gnupg, git, tmux, xvfb, xclip.
+#   Deno 2.9.x (npm install -g deno@2.9.6), pass, gnupg, git, tmux, xvfb, xclip, and fish and
+#   zsh (the completion and `keyz env --format fish` tests run them for real).
 set -euo pipefail
 
 DENO_VERSION=2.9.6
@@ -31,10 +32,12 @@ declare -A pkg_of=(
   [Xvfb]=xvfb
   [xclip]=xclip
   [tree]=tree # `pass ls` needs it (a Depends of pass, listed for half-installed systems)
+  [fish]=fish
+  [zsh]=zsh
 )
 
 missing=()
-for cmd in pass gpg gpgconf git tmux Xvfb xclip tree; do
+for cmd in pass gpg gpgconf git tmux Xvfb xclip tree fish zsh; do
   if ! command -v "$cmd" >/dev/null 2>&1; then
     p="${pkg_of[$cmd]}"
     [[ " ${missing[*]} " == *" $p "* ]] || missing+=("$p")

@@ -79,3 +79,84 @@ Deno.test("completion scripts exist for zsh and fish; folders are offered once",
   assertEquals((await runKeyz(["completions", "tcsh"], { env: {} })).code, 2);
   assertEquals(withFolders(["a/b/c", "a/d"]), ["a/", "a/b/", "a/b/c", "a/d"]);
 });
+
+/** A `keyz` command on PATH that runs this checkout under the release permission set. */
+async function keyzOnPath(bin: string): Promise<void> {
+  const argv = keyzArgv([]).map(shQuote).join(" ");
+  await Deno.writeTextFile(
+    `${bin}/keyz`,
+    `#!/bin/sh\nexec ${shQuote(Deno.execPath())} ${argv} "$@"\n`,
+  );
+  await Deno.chmod(`${bin}/keyz`, 0o755);
+}
+
+async function denoDirOf(): Promise<string> {
+  const fromEnv = Deno.env.get("DENO_DIR");
+  if (fromEnv) return fromEnv;
+  const info = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json"],
+    stdout: "piped",
+  })
+    .output();
+  return JSON.parse(new TextDecoder().decode(info.stdout)).denoDir;
+}
+
+async function installed(cmd: string): Promise<boolean> {
+  try {
+    return (await new Deno.Command(cmd, { args: ["--version"], stdout: "null", stderr: "null" })
+      .output()).success;
+  } catch {
+    return false;
+  }
+}
+
+for (const shell of ["fish", "zsh"] as const) {
+  Deno.test({
+    name: `a real ${shell} completes commands, option values and pass paths`,
+    ignore: !(await installed(shell)),
+  }, async () => {
+    const store = await makeStore({
+      entries: { "work/kimi": "sk-CANARY-comp-3", "work/xai": "x" },
+    });
+    const bin = await Deno.makeTempDir({ prefix: "keyz-bin-" });
+    try {
+      await keyzOnPath(bin);
+      const script = await runKeyz(["completions", shell], { env: store.env });
+      assertEquals(script.code, 0, script.stderr);
+      const file = `${bin}/keyz.${shell}`;
+      await Deno.writeTextFile(file, script.stdout);
+      // fish asks its own completion machinery; zsh runs the function with compadd stubbed.
+      const program = shell === "fish"
+        ? `source ${file}; complete -C 'keyz sy'; echo '#'; complete -C 'keyz show work/'; ` +
+          `echo '#'; complete -C 'keyz check --format '`
+        : `autoload -Uz compinit && compinit -u -D; source ${file}; ` +
+          `compadd() { print -r -- "\${@[-1]}" }; ` +
+          `words=(keyz sy); CURRENT=2; _keyz; print '#'; ` +
+          `words=(keyz show work/); CURRENT=3; _keyz; print '#'; ` +
+          `words=(keyz check --format ''); CURRENT=4; _keyz`;
+      const out = await new Deno.Command(shell, {
+        args: shell === "fish" ? ["--no-config", "-c", program] : ["-f", "-c", program],
+        env: {
+          ...store.env,
+          PATH: `${bin}:${store.env.PATH}`,
+          DENO_DIR: await denoDirOf(),
+          DENO_NO_UPDATE_CHECK: "1",
+        },
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder().decode(out.stdout);
+      assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+      const [sync, paths, formats] = text.split("#\n").map((s) =>
+        s.split("\n").map((l) => l.split("\t")[0]).filter(Boolean).sort()
+      );
+      assertEquals(sync, ["sync"]);
+      assertEquals(paths, ["work/", "work/kimi", "work/xai"]);
+      assertEquals(formats, ["json", "prometheus", "text"]);
+    } finally {
+      await Deno.remove(bin, { recursive: true });
+      await store.cleanup();
+    }
+  });
+}
