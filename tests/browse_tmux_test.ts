@@ -204,6 +204,13 @@ Deno.test({
     // Clear the filter, quit: the alternate screen is left and the cursor shown again.
     await tmux.keys("a", "Escape");
     await tmux.waitFor("a", /wifi/);
+
+    // Resize: the frame is redrawn for the new size (wide: details beside the tree), and back.
+    await tmux.cmd("resize-window", "-t", "a", "-x", "130", "-y", "30");
+    screen = await tmux.waitFor("a", /^ keyz browse.{90,}sort: name\s*$/m);
+    assertEquals(screen.split("\n").filter((l) => l.trim()).length > 24, true);
+    await tmux.cmd("resize-window", "-t", "a", "-x", "80", "-y", "24");
+    screen = await tmux.waitFor("a", /^ keyz browse.{20,70}sort: name\s*$/m);
     await tmux.keys("a", "q");
     for (let i = 0; i < 100; i++) {
       if (await Deno.stat(`${exitFile}.a`).catch(() => undefined)) break;
