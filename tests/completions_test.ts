@@ -15,12 +15,7 @@ Deno.test("bash completes keyz sy<TAB>, options, provider ids and pass paths", a
     const script = await runKeyz(["completions", "bash"], { env: store.env });
     assertEquals(script.code, 0, script.stderr);
     await Deno.writeTextFile(`${bin}/keyz.bash`, script.stdout);
-    const argv = keyzArgv([]).map(shQuote).join(" ");
-    await Deno.writeTextFile(
-      `${bin}/keyz`,
-      `#!/bin/sh\nexec ${shQuote(Deno.execPath())} ${argv} "$@"\n`,
-    );
-    await Deno.chmod(`${bin}/keyz`, 0o755);
+    await keyzOnPath(bin);
     // Each case: the words on the line (last one being completed) -> COMPREPLY, one per line.
     const cases: [string, string[]][] = [
       ["keyz sy", ["sync"]],
@@ -40,13 +35,7 @@ Deno.test("bash completes keyz sy<TAB>, options, provider ids and pass paths", a
       }); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); ` +
       `_keyz; echo "#${i}"; printf '%s\\n' "\${COMPREPLY[@]}"`
     ).join("\n");
-    const info = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json"],
-      stdout: "piped",
-    })
-      .output();
-    const denoDir: string = Deno.env.get("DENO_DIR") ??
-      JSON.parse(new TextDecoder().decode(info.stdout)).denoDir;
+    const denoDir = await denoDirOf();
     const out = await new Deno.Command("bash", {
       args: ["--norc", "-c", `source ${shQuote(`${bin}/keyz.bash`)}\n${body}`],
       env: {
