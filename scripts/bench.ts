@@ -244,8 +244,11 @@ function fmt(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
 }
 
+// `deno task bench [sync] [ls]`: run only some parts (default: all; browse runs with ls).
+const parts = Deno.args.length ? Deno.args : ["sync", "ls"];
 say(`keyz bench (${Deno.build.target}, ${navigator.hardwareConcurrency} cores)`);
-await benchSync();
+if (parts.includes("sync")) await benchSync();
+if (!parts.includes("ls")) Deno.exit(0);
 const listDir = await benchList();
 try {
   const env = {

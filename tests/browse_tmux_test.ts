@@ -207,7 +207,8 @@ Deno.test({
 
     // Resize: the frame is redrawn for the new size (wide: details beside the tree), and back.
     await tmux.cmd("resize-window", "-t", "a", "-x", "130", "-y", "30");
-    screen = await tmux.waitFor("a", /^ keyz browse.{90,}sort: name\s*$/m);
+    // Header and footer both at the new width: the whole frame has been drawn.
+    screen = await tmux.waitFor("a", /^ keyz browse.{90,}sort: name\s*$[\s\S]*q quit/m);
     assertEquals(screen.split("\n").filter((l) => l.trim()).length > 24, true);
     await tmux.cmd("resize-window", "-t", "a", "-x", "80", "-y", "24");
     screen = await tmux.waitFor("a", /^ keyz browse.{20,70}sort: name\s*$/m);
