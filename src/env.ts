@@ -23,6 +23,16 @@ export function configDir(): string {
   return `${get("XDG_CONFIG_HOME") ?? `${home()}/.config`}/keyz`;
 }
 
+/** `$XDG_CACHE_HOME/keyz`, default `~/.cache/keyz` (derived data only: safe to delete). */
+export function cacheDir(): string {
+  return `${get("XDG_CACHE_HOME") ?? `${home()}/.cache`}/keyz`;
+}
+
+/** `KEYZ_NO_CACHE=1`: read every sidecar afresh instead of through the snapshot cache. */
+export function noCache(): boolean {
+  return get("KEYZ_NO_CACHE") !== undefined;
+}
+
 /** Seconds a copied key stays on the clipboard (pass's own variable). */
 export function clipTimeSeconds(): number {
   const n = Number(get("PASSWORD_STORE_CLIP_TIME") ?? "45");

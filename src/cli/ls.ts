@@ -1,7 +1,11 @@
-/** `keyz ls` and `keyz show`: what is known, from sidecars only (no decryption, no network). */
+/**
+ * `keyz ls`: what is known about every key, from the snapshot (the file tree and sidecars,
+ * through the snapshot cache): no decryption, no network.
+ */
 import { KeyzError } from "../errors.ts";
-import { age, headline, type KeyView, viewKey, viewKeys } from "../view/keys.ts";
-import { existingEntry, openContext } from "./context.ts";
+import { age, headline, type KeyState, type KeyView, viewsFromSnapshot } from "../view/keys.ts";
+import { byName, type ListingRow, rowState } from "../view/listing.ts";
+import { openListing, openSnapshot } from "./open_snapshot.ts";
 import { color, outJson, outLines, table } from "./output.ts";
 import type { KeyOutput } from "./output_schemas.ts";
 
@@ -29,7 +33,7 @@ export function keyJson(v: KeyView, now: Date): KeyOutput {
   };
 }
 
-const stateColor: Record<KeyView["state"], (s: string) => string> = {
+const stateColor: Record<KeyState, (s: string) => string> = {
   live: color.green,
   stale: color.yellow,
   error: color.red,
@@ -38,71 +42,70 @@ const stateColor: Record<KeyView["state"], (s: string) => string> = {
   unavailable: color.dim,
 };
 
+/** Rows in the requested order; `rows` come sorted by name. */
+function sortRows(rows: ListingRow[], by: SortBy): ListingRow[] {
+  if (by === "name") return rows;
+  const order = new Map(rows.map((r, i) => [r, i]));
+  const byIndex = (a: ListingRow, b: ListingRow) => order.get(a)! - order.get(b)!;
+  const amount = (r: ListingRow) => r.amount ?? Number.NEGATIVE_INFINITY;
+  const synced = (r: ListingRow) => r.syncedAt ?? "";
+  return [...rows].sort(
+    by === "balance"
+      ? (a, b) => amount(b) - amount(a) || byIndex(a, b)
+      : (a, b) => synced(b).localeCompare(synced(a)) || byIndex(a, b),
+  );
+}
+
 function sortViews(views: KeyView[], by: SortBy): KeyView[] {
   const amount = (v: KeyView) => headline(v.account?.metadata).amount ?? Number.NEGATIVE_INFINITY;
   const synced = (v: KeyView) => v.account?.synced_at ?? "";
   const sorted = [...views];
   if (by === "balance") {
-    sorted.sort((a, b) => amount(b) - amount(a) || a.path.localeCompare(b.path));
+    sorted.sort((a, b) => amount(b) - amount(a) || byName(a.path, b.path));
   } else if (by === "synced") {
-    sorted.sort((a, b) => synced(b).localeCompare(synced(a)) || a.path.localeCompare(b.path));
-  } else sorted.sort((a, b) => a.path.localeCompare(b.path));
+    sorted.sort((a, b) => synced(b).localeCompare(synced(a)) || byName(a.path, b.path));
+  } else sorted.sort((a, b) => byName(a.path, b.path));
   return sorted;
 }
 
 export async function lsCommand(
   flags: { json?: boolean; sort: SortBy; provider?: string },
 ): Promise<number> {
-  const ctx = await openContext();
-  const now = new Date();
-  if (flags.provider && !ctx.providers.providers.has(flags.provider)) {
-    throw new KeyzError("usage", `unknown provider ${flags.provider}`, "see `keyz providers list`");
+  if (flags.json) return await lsJson(flags);
+  const listing = await openListing();
+  if (flags.provider && !listing.providers.includes(flags.provider)) {
+    throw unknownProvider(flags.provider);
   }
-  let views = await viewKeys({ ...ctx, now }, await ctx.store.list());
-  if (flags.provider) views = views.filter((v) => v.mapping?.provider === flags.provider);
-  views = sortViews(views, flags.sort);
-  if (flags.json) {
-    outJson({ keys: views.map((v) => keyJson(v, now)) });
-    return 0;
-  }
-  const rows = views.map((v) => [
-    v.path,
-    v.mapping?.provider ?? color.dim("-"),
-    headline(v.account?.metadata).label || color.dim("-"),
-    stateColor[v.state](v.state),
-    v.account ? age(v.account.synced_at, now) : color.dim("never"),
-  ]);
-  outLines(table([["PATH", "PROVIDER", "FIGURE", "STATE", "AGE"].map(color.bold), ...rows]));
+  const now = Date.now();
+  let rows = listing.rows;
+  if (flags.provider) rows = rows.filter((r) => r.provider === flags.provider);
+  const cells = sortRows(rows, flags.sort).map((r) => {
+    const state = rowState(r, listing, now);
+    return [
+      r.path,
+      r.provider ?? color.dim("-"),
+      r.figure || color.dim("-"),
+      stateColor[state](state),
+      r.syncedAt ? age(r.syncedAt, new Date(now)) : color.dim("never"),
+    ];
+  });
+  outLines(table([["PATH", "PROVIDER", "FIGURE", "STATE", "AGE"].map(color.bold), ...cells]));
   return 0;
 }
 
-export async function showCommand(path: string, flags: { json?: boolean }): Promise<number> {
-  const ctx = await openContext();
-  const p = await existingEntry(ctx, path);
+/** `ls --json`: every field of every key, from the full snapshot. */
+async function lsJson(flags: { sort: SortBy; provider?: string }): Promise<number> {
+  const snapshot = await openSnapshot();
+  if (flags.provider && !snapshot.providers.providers.has(flags.provider)) {
+    throw unknownProvider(flags.provider);
+  }
   const now = new Date();
-  const v = await viewKey({ ...ctx, now }, p);
-  const j = keyJson(v, now);
-  if (flags.json) {
-    outJson(j);
-    return 0;
-  }
-  const rows: string[][] = [
-    ["path", j.path],
-    ["provider", j.provider ? `${j.provider} (${j.mapped})` : "unmapped"],
-    ["state", j.state],
-  ];
-  if (j.credential) rows.push(["credential", j.credential]);
-  for (const [k, val] of Object.entries(j.metadata ?? {})) rows.push([k, String(val)]);
-  if (j.synced_at) rows.push(["synced_at", `${j.synced_at} (${j.age} ago)`]);
-  if (j.last_success_at) rows.push(["last_success_at", j.last_success_at]);
-  if (j.last_error) {
-    rows.push(["last_error", `${j.last_error.kind}: ${j.last_error.message} (${j.last_error.at})`]);
-  }
-  if (j.expires_at) rows.push(["expires_at", j.expires_at]);
-  if (j.env) rows.push(["env", j.env]);
-  if (j.tags.length) rows.push(["tags", j.tags.join(", ")]);
-  if (j.notes) rows.push(["notes", j.notes]);
-  for (const pr of j.problems) rows.push(["problem", pr]);
-  outLines(table(rows.map(([k, val]) => [color.dim(k), val])));
+  let views = viewsFromSnapshot(snapshot, now);
+  if (flags.provider) views = views.filter((v) => v.mapping?.provider === flags.provider);
+  outJson({ keys: sortViews(views, flags.sort).map((v) => keyJson(v, now)) });
   return 0;
+}
+
+function unknownProvider(id: string): KeyzError {
+  return new KeyzError("usage", `unknown provider ${id}`, "see `keyz providers list`");
 }

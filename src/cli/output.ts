@@ -1,5 +1,5 @@
 /** Terminal output: colours that respect NO_COLOR and non-terminals, stderr for diagnostics. */
-import pc from "picocolors";
+import { ansi } from "../util/ansi.ts";
 import { noColor } from "../env.ts";
 
 const enc = new TextEncoder();
@@ -12,12 +12,12 @@ export function colorEnabled(): boolean {
 }
 
 export const color = {
-  red: (s: string) => colorEnabled() ? pc.red(s) : s,
-  green: (s: string) => colorEnabled() ? pc.green(s) : s,
-  yellow: (s: string) => colorEnabled() ? pc.yellow(s) : s,
-  dim: (s: string) => colorEnabled() ? pc.dim(s) : s,
-  bold: (s: string) => colorEnabled() ? pc.bold(s) : s,
-  cyan: (s: string) => colorEnabled() ? pc.cyan(s) : s,
+  red: (s: string) => colorEnabled() ? ansi.red(s) : s,
+  green: (s: string) => colorEnabled() ? ansi.green(s) : s,
+  yellow: (s: string) => colorEnabled() ? ansi.yellow(s) : s,
+  dim: (s: string) => colorEnabled() ? ansi.dim(s) : s,
+  bold: (s: string) => colorEnabled() ? ansi.bold(s) : s,
+  cyan: (s: string) => colorEnabled() ? ansi.cyan(s) : s,
 };
 
 let quiet = false;
@@ -70,14 +70,20 @@ export function progress(): { update(text: string): void; done(): void } {
 /** Pad a table of cells into aligned columns. */
 export function table(rows: string[][]): string[] {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => widths[i] = Math.max(widths[i] ?? 0, visible(c)));
-  return rows.map((r) =>
-    r.map((c, i) => i === r.length - 1 ? c : c + " ".repeat(widths[i] - visible(c))).join("  ")
+  const lengths = rows.map((r) =>
+    r.map((c, i) => {
+      const n = visible(c);
+      if (n > (widths[i] ?? 0)) widths[i] = n;
+      return n;
+    })
+  );
+  return rows.map((r, j) =>
+    r.map((c, i) => i === r.length - 1 ? c : c + " ".repeat(widths[i] - lengths[j][i])).join("  ")
       .trimEnd()
   );
 }
 
 function visible(s: string): number {
   // deno-lint-ignore no-control-regex
-  return s.replace(/\x1b\[[0-9;]*m/g, "").length;
+  return s.includes("\x1b") ? s.replace(/\x1b\[[0-9;]*m/g, "").length : s.length;
 }

@@ -1,5 +1,7 @@
 /** The whole command tree in one place; each action lives in its own file. */
 import { Argument, Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { CommanderError } from "commander";
+import { ExitCode, KeyzError } from "../errors.ts";
 import { GIT_MODES } from "../git/git.ts";
 import { setVerbosity } from "./output.ts";
 import { historyCommand } from "./history.ts";
@@ -9,6 +11,7 @@ import { doctorCommand } from "./doctor.ts";
 // invoked command needs (keyz ls should not pay for the HTTP stack).
 const sync = () => import("./sync.ts");
 const ls = () => import("./ls.ts");
+const show = () => import("./show.ts");
 const map = () => import("./map.ts");
 const providersCli = () => import("./providers.ts");
 const check = () => import("./check.ts");
@@ -77,7 +80,7 @@ export function buildProgram(setExit: (code: number) => void) {
     .argument("<path>", "pass entry")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExample:\n  keyz show api/deepseek/main")
-    .action(run(async (path, opts) => (await ls()).showCommand(path, opts)));
+    .action(run(async (path, opts) => (await show()).showCommand(path, opts)));
 
   program.command("map")
     .description("link a key to a provider (stored in .keyz/map.json)")
@@ -264,4 +267,20 @@ export function buildProgram(setExit: (code: number) => void) {
     .action(run(async (opts) => (await demo()).demoCommand(opts)));
 
   return program;
+}
+
+/** Parse and run with the full command tree; returns the exit code. */
+export async function runProgram(args: string[]): Promise<number> {
+  let code: number = ExitCode.ok;
+  const program = buildProgram((c) => code = c);
+  try {
+    await program.parseAsync(args, { from: "user" });
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    if (e.exitCode === 0) return ExitCode.ok;
+    // No command given: commander has printed the help on stderr already.
+    if (e.code === "commander.help") return ExitCode.usage;
+    throw new KeyzError("usage", e.message.replace(/^error: /, ""), "see keyz --help");
+  }
+  return code;
 }

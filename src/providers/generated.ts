@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { Manifest } from "./manifest.ts";
 import { outputSchemaFiles } from "../cli/output_schemas.ts";
+import { sha256Hex } from "../util/hash.ts";
 
 export function providerJsonSchema(): string {
   const schema = z.toJSONSchema(Manifest, {
@@ -20,8 +21,10 @@ export function providerJsonSchema(): string {
   ) + "\n";
 }
 
-export function builtinModule(names: string[]): string {
-  const sorted = [...names].sort();
+/** `texts`: file name -> contents; the module also carries their hash (the snapshot cache's key). */
+export function builtinModule(texts: Record<string, string>): string {
+  const sorted = Object.keys(texts).sort();
+  const hash = sha256Hex(sorted.map((n) => `${n}\0${texts[n]}`).join("\0")).slice(0, 16);
   const imports = sorted.map((n, i) =>
     `import m${i} from "../../providers/${n}" with { type: "text" };`
   );
@@ -35,17 +38,22 @@ export function builtinModule(names: string[]): string {
     ...entries,
     "];",
     "",
+    "/** Changes whenever a built-in manifest does (it keys the snapshot cache). */",
+    `export const BUILTIN_HASH = "${hash}";`,
+    "",
   ].join("\n");
 }
 
 export async function generatedFiles(root: string): Promise<Record<string, string>> {
-  const names: string[] = [];
+  const texts: Record<string, string> = {};
   for await (const e of Deno.readDir(`${root}providers`)) {
-    if (e.isFile && e.name.endsWith(".jsonc")) names.push(e.name);
+    if (e.isFile && e.name.endsWith(".jsonc")) {
+      texts[e.name] = await Deno.readTextFile(`${root}providers/${e.name}`);
+    }
   }
   return {
     "schema/provider.schema.json": providerJsonSchema(),
-    "src/providers/builtin.ts": builtinModule(names),
+    "src/providers/builtin.ts": builtinModule(texts),
     ...outputSchemaFiles(),
     "docs/commands.md": (await import("../cli/reference.ts")).commandsReference(),
   };

@@ -29,11 +29,6 @@ export interface ManifestProblem {
   message: string;
 }
 
-export function formatProblem(p: ManifestProblem): string {
-  const where = p.field ? ` ${p.field}:` : "";
-  return `${p.file}:${p.line}:${p.col}:${where} ${p.message}`;
-}
-
 function lineCol(text: string, offset: number): { line: number; col: number } {
   let line = 1;
   let last = -1;
@@ -199,10 +194,4 @@ export async function loadProviders(opts: LoadOptions): Promise<ProviderSet> {
   return mergeManifests(files);
 }
 
-/** Find the provider a path segment or id/alias names. */
-export function providerByName(set: ProviderSet, name: string): LoadedProvider | undefined {
-  const direct = set.providers.get(name);
-  if (direct) return direct;
-  for (const p of set.providers.values()) if (p.manifest.aliases.includes(name)) return p;
-  return undefined;
-}
+export { formatProblem, providerByName } from "./lookup.ts";

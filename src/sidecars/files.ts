@@ -65,7 +65,7 @@ export async function assertInsideStore(storeDir: string, rel: string): Promise<
 const verifiedDirs = new Set<string>();
 const createdDirs = new Set<string>();
 
-async function ensureParentDir(file: string): Promise<void> {
+function ensureParentDir(file: string): void {
   const dir = file.slice(0, file.lastIndexOf("/"));
   if (createdDirs.has(dir)) return;
   Deno.mkdirSync(dir, { recursive: true });
@@ -82,7 +82,7 @@ async function ensureParentDir(file: string): Promise<void> {
 export async function writeAtomic(storeDir: string, rel: string, text: string): Promise<void> {
   await assertInsideStore(storeDir, rel);
   const file = `${storeDir}/${rel}`;
-  await ensureParentDir(file);
+  ensureParentDir(file);
   const tmp = `${file}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
     Deno.writeTextFileSync(tmp, text);
@@ -100,7 +100,7 @@ export async function writeAtomic(storeDir: string, rel: string, text: string): 
 export async function appendLine(storeDir: string, rel: string, line: string): Promise<void> {
   await assertInsideStore(storeDir, rel);
   const file = `${storeDir}/${rel}`;
-  await ensureParentDir(file);
+  ensureParentDir(file);
   const text = line.endsWith("\n") ? line : `${line}\n`;
   const torn = endsMidLine(file);
   Deno.writeTextFileSync(file, torn ? `\n${text}` : text, { append: true });

@@ -9,7 +9,8 @@
 import { z } from "zod";
 import { FetchErrorKindSchema, FigureKind } from "../providers/manifest.ts";
 
-export const SCHEMA_VERSION = 1;
+import { SCHEMA_VERSION } from "./layout.ts";
+export { SCHEMA_VERSION };
 
 const Iso = z.string().regex(
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/,

@@ -14,10 +14,9 @@ import {
 } from "./schema.ts";
 import {
   appendLine,
-  KEYZ_DIR,
   parseJsonText,
   quarantine,
-  readJson,
+  readJsonSync,
   type ReadResult,
   stableJson,
   writeAtomic,
@@ -26,28 +25,14 @@ import type { KeyzError } from "../errors.ts";
 import type { z } from "zod";
 import { migrating } from "./migrate.ts";
 import { resolveConflictedJson } from "./conflict.ts";
+import { accountId, paths } from "./layout.ts";
 
 // Readers accept older formats (migrate.ts) and files git left conflicted (conflict.ts).
 const AccountRead = migrating("account", AccountSchema);
 const KeyRead = migrating("key", KeySchema);
 const MapRead = migrating("map", MapFile);
 
-export const paths = {
-  map: `${KEYZ_DIR}/map.json`,
-  config: `${KEYZ_DIR}/config.jsonc`,
-  providers: `${KEYZ_DIR}/providers`,
-  key: (p: string) => `${KEYZ_DIR}/keys/${p}.json`,
-  account: (id: string) => `${KEYZ_DIR}/accounts/${id}.json`,
-  history: (p: string) => `${KEYZ_DIR}/history/${p}.jsonl`,
-};
-
-/**
- * The account a key's figures belong to: keys that share a credential share one account
- * file (fetched once per sync); a key without one is its own account.
- */
-export function accountId(provider: string, keyPath: string, credential?: string): string {
-  return credential ? `${provider}/@${credential}` : `${provider}/${keyPath}`;
-}
+export { accountId, paths };
 
 export class Sidecars {
   readonly storeDir: string;
@@ -57,9 +42,18 @@ export class Sidecars {
 
   /** Read a JSON sidecar; a file with git conflict markers reads as its repaired value. */
   async read<T>(rel: string, schema: z.ZodType<T>): Promise<ReadResult<T>> {
-    const r = await readJson(this.storeDir, rel, schema);
+    await Promise.resolve();
+    return this.readSync(rel, schema);
+  }
+
+  /** The synchronous form (small files; many of them when the snapshot is rebuilt). */
+  readSync<T>(rel: string, schema: z.ZodType<T>): ReadResult<T> {
+    const r = readJsonSync(this.storeDir, rel, schema);
     if (r.ok || r.missing) return r;
-    const text = await Deno.readTextFile(`${this.storeDir}/${rel}`).catch(() => "");
+    let text = "";
+    try {
+      text = Deno.readTextFileSync(`${this.storeDir}/${rel}`);
+    } catch { /* unreadable: report the first error */ }
     const repaired = resolveConflictedJson(text);
     if (repaired === undefined) return r;
     return parseJsonText(JSON.stringify(repaired), `${this.storeDir}/${rel}`, schema);
@@ -84,12 +78,20 @@ export class Sidecars {
     return this.read(paths.key(path), KeyRead);
   }
 
+  readKeySync(path: string): ReadResult<KeySidecar> {
+    return this.readSync(paths.key(path), KeyRead);
+  }
+
   async writeKey(k: KeySidecar): Promise<void> {
     await writeAtomic(this.storeDir, paths.key(k.path), stableJson(k));
   }
 
   readAccount(id: string): Promise<ReadResult<AccountSidecar>> {
     return this.read(paths.account(id), AccountRead);
+  }
+
+  readAccountSync(id: string): ReadResult<AccountSidecar> {
+    return this.readSync(paths.account(id), AccountRead);
   }
 
   async writeAccount(a: AccountSidecar): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import type { StoreConfig } from "../config/store_config.ts";
 import type { HistoryLine, KeySidecar, Mapping } from "../sidecars/schema.ts";
-import { SCHEMA_VERSION } from "../sidecars/schema.ts";
+import { SCHEMA_VERSION } from "../sidecars/layout.ts";
 import type { KeyView } from "../view/keys.ts";
 import type { Key } from "./keys.ts";
 import { BADGE_ORDER, buildTree, type Folder, fuzzyMatch, type KeyRow, keyRow } from "./model.ts";

@@ -3,9 +3,12 @@
  * no network. Shared by ls, show, check and the browser.
  */
 import type { LoadedProvider, ProviderSet } from "../providers/load.ts";
-import { providerByName } from "../providers/load.ts";
+import { providerByName } from "../providers/lookup.ts";
 import type { AccountSidecar, KeySidecar, Mapping, Metadata } from "../sidecars/schema.ts";
-import { accountId, type Sidecars } from "../sidecars/sidecars.ts";
+import { accountId } from "../sidecars/layout.ts";
+import type { Sidecars } from "../sidecars/sidecars.ts";
+import type { ReadResult } from "../sidecars/files.ts";
+import type { Snapshot } from "./snapshot.ts";
 
 export type KeyState = "live" | "stale" | "error" | "unmapped" | "never" | "unavailable";
 
@@ -55,41 +58,59 @@ export function deriveState(
 }
 
 export interface ViewContext {
-  sidecars: Sidecars;
+  sidecars: Pick<Sidecars, "readKeySync" | "readAccountSync">;
   providers: ProviderSet;
   map: Record<string, Mapping>;
   now: Date;
 }
 
 export async function viewKey(ctx: ViewContext, path: string): Promise<KeyView> {
+  await Promise.resolve();
+  return viewKeySync(ctx, path);
+}
+
+/** Views for many paths, read synchronously (thousands of small files). */
+export async function viewKeys(ctx: ViewContext, paths: string[]): Promise<KeyView[]> {
+  await Promise.resolve();
+  return paths.map((p) => viewKeySync(ctx, p));
+}
+
+function viewKeySync(ctx: ViewContext, path: string): KeyView {
+  return buildView(
+    ctx,
+    path,
+    (p) => ctx.sidecars.readKeySync(p),
+    (id) => ctx.sidecars.readAccountSync(id),
+  );
+}
+
+/** Views of every entry in a snapshot (see snapshot.ts): no file is read. */
+export function viewsFromSnapshot(s: Snapshot, now: Date, paths = s.entries): KeyView[] {
+  const ctx = { providers: s.providers, map: s.map, now };
+  return paths.map((p) => buildView(ctx, p, s.readKey, s.readAccount));
+}
+
+function buildView(
+  ctx: Pick<ViewContext, "providers" | "map" | "now">,
+  path: string,
+  readKey: (path: string) => ReadResult<KeySidecar>,
+  readAccount: (id: string) => ReadResult<AccountSidecar>,
+): KeyView {
   const problems: string[] = [];
   const mapping = resolveMapping(path, ctx.map, ctx.providers);
   const provider = mapping ? ctx.providers.providers.get(mapping.provider) : undefined;
-  const keyRead = await ctx.sidecars.readKey(path);
+  const keyRead = readKey(path);
   const key = keyRead.ok ? keyRead.value : undefined;
   if (!keyRead.ok && !keyRead.missing) problems.push(keyRead.error.format());
   let account: AccountSidecar | undefined;
   if (mapping) {
-    const id = accountId(mapping.provider, path, mapping.credential);
-    const r = await ctx.sidecars.readAccount(id);
+    const r = readAccount(accountId(mapping.provider, path, mapping.credential));
     if (r.ok) account = r.value;
     else if (!r.missing) problems.push(r.error.format());
   }
   const view: KeyView = { path, mapping, provider, account, key, state: "unmapped", problems };
   view.state = deriveState(view, ctx.now);
   return view;
-}
-
-/** Views for many paths, read concurrently in small batches. */
-export async function viewKeys(ctx: ViewContext, paths: string[]): Promise<KeyView[]> {
-  const out: KeyView[] = new Array(paths.length);
-  const batch = 64;
-  for (let i = 0; i < paths.length; i += batch) {
-    const slice = paths.slice(i, i + batch);
-    const views = await Promise.all(slice.map((p) => viewKey(ctx, p)));
-    views.forEach((v, j) => out[i + j] = v);
-  }
-  return out;
 }
 
 /** The headline figure of a key for one-line displays. */

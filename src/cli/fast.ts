@@ -1,0 +1,40 @@
+/**
+ * The start-up path for the two commands people run most, `keyz ls` and `keyz browse`: their
+ * plain forms are recognised here without loading commander (a CommonJS module: loading it
+ * starts Deno's Node layer, ~25 ms of every run). Anything else, including every malformed or
+ * unusual form, returns undefined and goes to the full parser in program.ts, which also owns
+ * help and error messages. tests/fast_path_test.ts proves both parsers agree.
+ */
+import type { SortBy } from "./ls.ts";
+
+export type FastCommand =
+  | { command: "ls"; flags: { json?: true; sort: SortBy; provider?: string } }
+  | { command: "browse" };
+
+const SORTS: readonly string[] = ["name", "balance", "synced"];
+
+export function parseFast(args: readonly string[]): FastCommand | undefined {
+  if (args.length === 1 && args[0] === "browse") return { command: "browse" };
+  if (args[0] !== "ls") return undefined;
+  const flags: { json?: true; sort: SortBy; provider?: string } = { sort: "name" };
+  const seen = new Set<string>();
+  for (let i = 1; i < args.length; i++) {
+    let name = args[i];
+    let value: string | undefined;
+    const eq = name.indexOf("=");
+    if (name.startsWith("--") && eq > 0) [name, value] = [name.slice(0, eq), name.slice(eq + 1)];
+    if (name === "-p") name = "--provider";
+    if (seen.has(name)) return undefined;
+    seen.add(name);
+    if (name === "--json" && value === undefined) flags.json = true;
+    else if (name === "--sort" || name === "--provider") {
+      value ??= args[++i];
+      if (value === undefined || value === "" || value.startsWith("-")) return undefined;
+      if (name === "--sort") {
+        if (!SORTS.includes(value)) return undefined;
+        flags.sort = value as SortBy;
+      } else flags.provider = value;
+    } else return undefined;
+  }
+  return { command: "ls", flags };
+}

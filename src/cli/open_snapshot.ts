@@ -1,0 +1,37 @@
+/** The snapshot and listing of the user's store for ls and browse (see src/view/snapshot.ts). */
+import * as env from "../env.ts";
+import { formatProblem } from "../providers/lookup.ts";
+import type { Listing } from "../view/listing.ts";
+import { readListing } from "../view/listing_cache.ts";
+import {
+  cacheFileFor,
+  readSnapshot,
+  type Snapshot,
+  type SnapshotOptions,
+} from "../view/snapshot.ts";
+import { warn } from "./output.ts";
+
+function options(prefs?: boolean): SnapshotOptions {
+  const storeDir = env.storeDir();
+  return {
+    storeDir,
+    configDir: env.configDir(),
+    cacheFile: env.noCache() ? undefined : cacheFileFor(env.cacheDir(), storeDir),
+    prefs,
+  };
+}
+
+export async function openSnapshot(opts: { prefs?: boolean; quietProblems?: boolean } = {}) {
+  const snapshot: Snapshot = await readSnapshot(options(opts.prefs));
+  if (!opts.quietProblems) {
+    for (const p of snapshot.providers.problems) warn(`bad manifest skipped: ${formatProblem(p)}`);
+  }
+  return snapshot;
+}
+
+/** The listing (what plain `keyz ls` prints), warning about manifests that failed to load. */
+export async function openListing(): Promise<Listing> {
+  const listing = await readListing(options());
+  for (const p of listing.problems) warn(`bad manifest skipped: ${p}`);
+  return listing;
+}
