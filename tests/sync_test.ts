@@ -106,6 +106,18 @@ Deno.test("sync --all --json writes sidecars, reports per key, never leaks a key
     for await (const f of walk(`${e.store.storeDir}/.keyz`)) {
       sidecarTexts.push(await Deno.readTextFile(f));
     }
+    // ls and ls --json, and the caches they leave under $HOME/.cache/keyz: no key either.
+    const lsPlain = await runKeyz(["ls"], { env: e.env });
+    const lsJson = await runKeyz(["ls", "--json"], { env: e.env });
+    assertEquals(lsPlain.code, 0, lsPlain.stderr);
+    assertEquals(lsJson.code, 0, lsJson.stderr);
+    sidecarTexts.push(lsPlain.stdout, lsPlain.stderr, lsJson.stdout, lsJson.stderr);
+    let caches = 0;
+    for await (const f of walk(`${e.store.env.HOME}/.cache/keyz`)) {
+      sidecarTexts.push(await Deno.readTextFile(f));
+      caches++;
+    }
+    assert(caches >= 2, "ls left its snapshot and listing caches");
     const log = await e.store.gitRun(["log", "--format=%s%n%b", "--stat"]);
     assertMatch(log.stdout, /keyz: sync \d+ keys/);
     assertNoSecret([r.stdout, r.stderr, log.stdout, ...sidecarTexts], Object.values(CANARY));

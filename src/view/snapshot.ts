@@ -148,7 +148,15 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
   const entries: string[] = [];
   const walkTree = (rel: string) => {
     const abs = rel ? `${opts.storeDir}/${rel}` : opts.storeDir;
-    const m = mtimeOf(abs);
+    let m: number;
+    try {
+      m = mtimeOf(abs);
+    } catch (e) {
+      // Removed since its parent was listed (another process): gone from this snapshot too.
+      if (!(e instanceof Deno.errors.NotFound) || rel === "") throw e;
+      changed = true;
+      return;
+    }
     const prev = old?.tree[rel];
     let rec: TreeDir;
     if (prev && prev.m !== 0 && prev.m === m) rec = prev;
@@ -188,8 +196,9 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
       try {
         m = mtimeOf(abs);
       } catch (e) {
-        if (e instanceof Deno.errors.NotFound && rel === "") return;
-        throw e;
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+        if (rel !== "") changed = true; // removed since its parent was listed
+        return;
       }
       const prev = oldDirs?.[rel];
       let rec: SidecarDir;

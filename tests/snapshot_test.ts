@@ -1,0 +1,221 @@
+// The snapshot cache and the listing (src/view/snapshot.ts, listing_cache.ts): whatever
+// changes in the store, a cached read equals a fresh read; an unchanged store is served from
+// the cache; a folder changed within the racy window is never trusted.
+import { keyJson } from "../src/cli/ls.ts";
+import { viewsFromSnapshot } from "../src/view/keys.ts";
+import { readListing } from "../src/view/listing_cache.ts";
+import { readSnapshot, type SnapshotOptions } from "../src/view/snapshot.ts";
+import { ROOT } from "./support/cli.ts";
+import { assert, assertEquals } from "./support/assert.ts";
+
+interface Fixture {
+  dir: string;
+  opts: SnapshotOptions;
+  store: string;
+}
+
+const write = (file: string, text: string) => {
+  Deno.mkdirSync(file.slice(0, file.lastIndexOf("/")), { recursive: true });
+  Deno.writeTextFileSync(file, text);
+};
+/** How keyz and git replace a file: a new file renamed over the old one. */
+const replace = (file: string, text: string) => {
+  write(`${file}.new`, text);
+  Deno.renameSync(`${file}.new`, file);
+};
+const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
+
+function account(id: string, balance: number) {
+  return json({
+    schema_version: 1,
+    account: id,
+    provider: id.slice(0, id.indexOf("/")),
+    metadata: { kind: "balance", balance, currency: "USD" },
+    synced_at: "2026-01-01T00:00:00Z",
+    last_success_at: "2026-01-01T00:00:00Z",
+    last_error: null,
+  });
+}
+
+function makeFixture(): Fixture {
+  const dir = Deno.makeTempDirSync({ prefix: "keyz-snapshot-" });
+  const store = `${dir}/store`;
+  for (const p of ["api/deepseek/main", "work/kimi", "misc/thing", "top"]) {
+    write(`${store}/${p}.gpg`, "not decrypted by these tests");
+  }
+  write(`${store}/.gpg-id`, "someone\n");
+  write(
+    `${store}/.keyz/keys/api/deepseek/main.json`,
+    json({
+      schema_version: 1,
+      path: "api/deepseek/main",
+      provider: "deepseek",
+      account: "deepseek/api/deepseek/main",
+      notes: "personal",
+    }),
+  );
+  write(
+    `${store}/.keyz/accounts/deepseek/api/deepseek/main.json`,
+    account("deepseek/api/deepseek/main", 12.5),
+  );
+  write(`${store}/.keyz/accounts/moonshot/work/kimi.json`, account("moonshot/work/kimi", 3));
+  const opts = {
+    storeDir: store,
+    configDir: `${dir}/config/keyz`,
+    cacheFile: `${dir}/cache/keyz/snapshots/s.json`,
+  };
+  return { dir, opts, store };
+}
+
+/** Make every file and folder an hour old, so nothing is within the racy window. */
+function age(dir: string) {
+  const past = new Date(Date.now() - 3_600_000);
+  const walk = (d: string) => {
+    for (const e of Deno.readDirSync(d)) {
+      const p = `${d}/${e.name}`;
+      if (e.isDirectory) walk(p);
+      Deno.utimeSync(p, past, past);
+    }
+    Deno.utimeSync(d, past, past);
+  };
+  walk(dir);
+}
+
+/** Everything ls and ls --json would show, read with or without the cache. */
+async function seen(opts: SnapshotOptions, cached: boolean) {
+  const o = cached ? opts : { ...opts, cacheFile: undefined };
+  const now = new Date("2026-01-01T00:10:00Z");
+  const snapshot = await readSnapshot(o);
+  return {
+    listing: await readListing(o),
+    views: viewsFromSnapshot(snapshot, now).map((v) => keyJson(v, now)),
+    config: snapshot.config,
+  };
+}
+
+const CHANGES: [string, (f: Fixture) => void][] = [
+  ["an entry added", (f) => write(`${f.store}/api/deepseek/second.gpg`, "x")],
+  ["an entry removed", (f) => Deno.removeSync(`${f.store}/misc/thing.gpg`)],
+  ["a folder of entries added", (f) => write(`${f.store}/new/openrouter/k.gpg`, "x")],
+  ["a folder of entries removed", (f) => Deno.removeSync(`${f.store}/work`, { recursive: true })],
+  [
+    "an account sidecar replaced",
+    (f) =>
+      replace(
+        `${f.store}/.keyz/accounts/deepseek/api/deepseek/main.json`,
+        account("deepseek/api/deepseek/main", 99),
+      ),
+  ],
+  [
+    "a key sidecar added in a new folder",
+    (f) =>
+      write(
+        `${f.store}/.keyz/keys/work/kimi.json`,
+        json({ schema_version: 1, path: "work/kimi", notes: "team", tags: ["a"] }),
+      ),
+  ],
+  [
+    "a folder of sidecars removed",
+    (f) => Deno.removeSync(`${f.store}/.keyz/accounts/deepseek`, { recursive: true }),
+  ],
+  [
+    "a broken sidecar",
+    (f) => replace(`${f.store}/.keyz/accounts/moonshot/work/kimi.json`, "{ not json"),
+  ],
+  [
+    "map.json written",
+    (f) =>
+      write(
+        `${f.store}/.keyz/map.json`,
+        json({ schema_version: 1, keys: { "misc/thing": { provider: "openrouter" } } }),
+      ),
+  ],
+  [
+    "a user manifest dropped in",
+    (f) =>
+      write(
+        `${f.opts.configDir}/providers/thing.jsonc`,
+        Deno.readTextFileSync(`${ROOT}/providers/deepseek.jsonc`)
+          .replace('"id": "deepseek"', '"id": "thing"')
+          .replace(/"aliases": \[[^\]]*\]/, '"aliases": []')
+          .replace(/"name": "[^"]*"/, '"name": "Thing"'),
+      ),
+  ],
+  [
+    "config.jsonc edited in place",
+    (f) => write(`${f.store}/.keyz/config.jsonc`, '{ "thresholds": { "min_balance": 5 } }\n'),
+  ],
+];
+
+for (const [what, change] of CHANGES) {
+  Deno.test(`snapshot cache: ${what} is seen, exactly as a fresh read sees it`, async () => {
+    const f = makeFixture();
+    try {
+      age(f.dir);
+      const before = await seen(f.opts, true);
+      await seen(f.opts, true); // served from the cache now
+      change(f);
+      const fresh = await seen(f.opts, false);
+      assert(JSON.stringify(fresh) !== JSON.stringify(before), "the change is visible at all");
+      assertEquals(await seen(f.opts, true), fresh);
+      // And once more, from the cache the previous read wrote.
+      assertEquals(await seen(f.opts, true), fresh);
+    } finally {
+      Deno.removeSync(f.dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("snapshot cache: an unchanged store is served from the cache", async () => {
+  const f = makeFixture();
+  try {
+    age(f.dir);
+    await seen(f.opts, true);
+    // An in-place edit that leaves the folder's mtime alone is invisible to the cache (the
+    // documented limit; keyz and git always replace files). Its being invisible proves the
+    // cache was read, and KEYZ_NO_CACHE (no cacheFile) sees it.
+    const file = `${f.store}/.keyz/accounts/moonshot/work/kimi.json`;
+    const folder = file.slice(0, file.lastIndexOf("/"));
+    const { mtime } = Deno.statSync(folder);
+    Deno.writeTextFileSync(file, account("moonshot/work/kimi", 777));
+    Deno.utimeSync(folder, mtime!, mtime!);
+    const figure = (s: Awaited<ReturnType<typeof seen>>) =>
+      s.listing.rows.find((r) => r.path === "work/kimi")?.figure;
+    assertEquals(figure(await seen(f.opts, true)), "3.00 USD");
+    assertEquals(figure(await seen(f.opts, false)), "777.00 USD");
+  } finally {
+    Deno.removeSync(f.dir, { recursive: true });
+  }
+});
+
+Deno.test("snapshot cache: a folder changed within the racy window is re-read", async () => {
+  const f = makeFixture();
+  try {
+    // No ageing: every mtime is "now", so the cache may not trust any of them.
+    await seen(f.opts, true);
+    const file = `${f.store}/.keyz/accounts/moonshot/work/kimi.json`;
+    const folder = file.slice(0, file.lastIndexOf("/"));
+    const { mtime } = Deno.statSync(folder);
+    Deno.writeTextFileSync(file, account("moonshot/work/kimi", 42));
+    Deno.utimeSync(folder, mtime!, mtime!); // same tick as the first read
+    const rows = (await seen(f.opts, true)).listing.rows;
+    assertEquals(rows.find((r) => r.path === "work/kimi")?.figure, "42.00 USD");
+  } finally {
+    Deno.removeSync(f.dir, { recursive: true });
+  }
+});
+
+Deno.test("snapshot cache: a corrupt or foreign cache file is ignored", async () => {
+  const f = makeFixture();
+  try {
+    age(f.dir);
+    const fresh = await seen(f.opts, false);
+    for (const junk of ["", "{", "[]", '{"format":1}', "null"]) {
+      write(f.opts.cacheFile!, junk);
+      write(f.opts.cacheFile!.replace(/\.json$/, ".listing.json"), junk);
+      assertEquals(await seen(f.opts, true), fresh);
+    }
+  } finally {
+    Deno.removeSync(f.dir, { recursive: true });
+  }
+});
