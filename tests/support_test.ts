@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeStore } from "./support/store.ts";
 import { hostile, startServer } from "./support/server.ts";
-import { assertNoSecret, ROOT, runKeyz } from "./support/cli.ts";
+import { assertNoSecret, keyzArgv, ROOT, runKeyz, V8_FLAGS } from "./support/cli.ts";
 
 const OPENAI = "sk-test-canary-1111\nname: personal\nemail: me@example.invalid\n";
 
@@ -215,4 +215,13 @@ Deno.test("assertNoSecret names the output holding the canary", () => {
     /stderr contains canary "sk-canary" \(line 2\)/,
   );
   assert.throws(() => assertNoSecret(["a", "xx sk-1"], ["sk-1"]), /texts\[1\]/);
+});
+
+Deno.test("runKeyz, deno task keyz and deno task compile use the same V8 flags", async () => {
+  const config = await Deno.readTextFile(`${ROOT}/deno.json`);
+  const task = (name: string) => config.match(new RegExp(`"${name}": "([^"]*)"`))?.[1] ?? "";
+  for (const name of ["keyz", "compile"]) {
+    assert.ok(task(name).includes(`-P=keyz ${V8_FLAGS} `), `${name}: ${task(name)}`);
+  }
+  assert.ok(keyzArgv([]).includes(V8_FLAGS));
 });

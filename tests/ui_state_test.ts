@@ -1,10 +1,13 @@
 // The browser's pure state machine: tree, rollups, badges, filter, sort, keys → effects.
-import { assert, assertEquals } from "./support/assert.ts";
-import { NOW, sampleState } from "./support/ui_views.ts";
+import { assert, assertEquals, assertMatch } from "./support/assert.ts";
+import { builtins, NOW, SAMPLE, sampleState } from "./support/ui_views.ts";
+import { listingOf } from "../src/view/listing.ts";
+import { render } from "../src/ui/render.ts";
 import { decodeKeys, type Key } from "../src/ui/keys.ts";
 import {
   applyEdit,
   type Effect,
+  initState,
   onKey,
   selectedRow,
   syncFinished,
@@ -212,4 +215,37 @@ Deno.test("key decoding: arrows, vim keys, Ctrl-C, lone Escape, pasted text", ()
     { name: "backspace" },
   ]);
   assertEquals(decodeKeys("\x1b[5~\x1b[1;5A"), [{ name: "pageup" }, { name: "up" }]);
+});
+
+Deno.test("first screen from the cached listing: same rows and frame as from the views", async () => {
+  const views = await makeViews(SAMPLE);
+  const set = await builtins();
+  const config = { thresholds: { min_balance: 1 } };
+  // The listing as the cache file holds it: through JSON and back.
+  const listing = JSON.parse(JSON.stringify(listingOf(views, config, set, [])));
+  const base = { storeDir: "/tmp/store", config, now: NOW, providers: listing.providers };
+  const viewport = { width: 100, height: 30 };
+  const full = initState({ ...base, views, viewport });
+  const first = initState({ ...base, listing, viewport });
+  const strip = (s: typeof full) =>
+    [...s.rows.values()].map(({ view: _view, ...row }) => ({ ...row, badges: [...row.badges] }))
+      .sort((a, b) => a.path < b.path ? -1 : 1);
+  assertEquals(strip(first), strip(full));
+  assert([...first.rows.values()].every((r) => r.view === undefined));
+  // A folder is selected first: the whole frame is the same.
+  const plain = { ...viewport, color: false };
+  assertEquals(render(first, plain), render(full, plain));
+  // On a key, the details pane says the rest is on its way; edits and mapping wait for the
+  // views, copy and sync do not.
+  const key = press(first, "j", "j").state;
+  assertEquals(selectedRow(key)?.path, "api/deepseek/main");
+  assertMatch(render(key, plain).join("\n"), /details\s+reading…/);
+  assertMatch(onKey(key, { name: "char", ch: "e" }).state.message?.text ?? "", /still reading/);
+  assertMatch(onKey(key, { name: "char", ch: "m" }).state.message?.text ?? "", /still reading/);
+  assertEquals(onKey(key, { name: "char", ch: "s" }).effects.map((e) => e.type), ["sync"]);
+  // When the views arrive, every row has its view and the state equals the full one.
+  const loaded = updateViews(first, views);
+  assert([...loaded.rows.values()].every((r) => r.view !== undefined));
+  assertEquals(strip(loaded), strip(full));
+  assertEquals(render(loaded, plain), render(full, plain));
 });

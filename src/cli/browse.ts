@@ -1,16 +1,27 @@
-/** `keyz browse`: the interactive tree browser (src/ui) on the user's store. */
+/**
+ * `keyz browse`: the interactive tree browser (src/ui) on the user's store.
+ *
+ * The first screen is drawn from the cached listing (src/view/listing_cache.ts) and this module
+ * imports nothing heavy at the top, so it appears about as fast as `pass ls` prints. The full
+ * snapshot (details of every key), and everything copy, sync and edits need, load right after
+ * it in the background; an action asked for before then waits for them.
+ */
 import * as env from "../env.ts";
 import { KeyzError } from "../errors.ts";
-import { kyClient } from "../fetch/http.ts";
-import { readStoreConfig } from "../config/store_config.ts";
-import { untrustedProviders } from "../providers/trust.ts";
 import { PassCliStore } from "../store/pass_cli.ts";
-import { clipMethod } from "../ui/clipboard.ts";
-import { Effects } from "../ui/effects.ts";
-import { type LoadContext, loadState } from "../ui/load.ts";
-import { readPrefs, writePrefs } from "../ui/prefs.ts";
+import type { Control, Effects } from "../ui/effects.ts";
+import type { StorePrefs } from "../ui/prefs.ts";
+import { initState, setMessage, updateViews } from "../ui/state.ts";
 import { runTerminal, writeRaw } from "../ui/terminal.ts";
-import { openContext } from "./context.ts";
+import { viewsFromSnapshot } from "../view/keys.ts";
+import { readListing } from "../view/listing_cache.ts";
+import {
+  cacheFileFor,
+  readParsedMemo,
+  readSnapshot,
+  type SnapshotOptions,
+  writeParsedMemo,
+} from "../view/snapshot.ts";
 
 export function requireTerminal(): void {
   if (!Deno.stdin.isTerminal() || !Deno.stdout.isTerminal()) {
@@ -23,8 +34,12 @@ export function requireTerminal(): void {
 }
 
 export interface BrowseSetup {
-  ctx: LoadContext & { store: PassCliStore };
+  storeDir: string;
+  /** Decrypts for copy and sync (the demo's carries its own GNUPGHOME). */
+  store: PassCliStore;
   configDir: string;
+  /** The snapshot cache file; undefined reads everything afresh (the demo, KEYZ_NO_CACHE). */
+  cacheFile?: string;
   baseUrlOverride: (providerId: string) => string | undefined;
   retryBaseMs: number;
   /** The environment pass will see (decides xclip/wl-copy vs OSC 52). */
@@ -34,45 +49,105 @@ export interface BrowseSetup {
 
 /** Open the browser on a prepared store (the user's, or the demo's). */
 export async function browseWith(setup: BrowseSetup): Promise<number> {
-  const { ctx, configDir } = setup;
-  const prefs = await readPrefs(configDir, ctx.storeDir);
-  const cfg = await readStoreConfig(ctx.storeDir);
-  const initial = await loadState(ctx, {
+  const opts: SnapshotOptions = {
+    storeDir: setup.storeDir,
+    configDir: setup.configDir,
+    cacheFile: setup.cacheFile,
+  };
+  const [listing, prefs] = await Promise.all([readListing(opts), rememberedPrefs(setup)]);
+  const initial = initState({
+    storeDir: setup.storeDir,
+    listing,
+    config: listing.config,
     now: new Date(),
+    providers: listing.providers,
     viewport: { width: 80, height: 24 },
-    prefs,
+    expanded: prefs?.expanded,
+    sort: prefs?.sort,
   });
-  const effects = new Effects({
-    ctx,
-    configDir,
-    gitMode: cfg.git ?? "commit",
+  let effects: Promise<Effects> | undefined;
+  return await runTerminal({
+    initial,
+    color: !env.noColor(),
+    start: (c) => {
+      effects = loadTheRest(setup, opts, c);
+      effects.catch((e) => c.update((s) => setMessage(s, errorText(e), "error")));
+    },
+    perform: (e, c) => {
+      effects?.then((fx) => fx.perform(e, c)).catch(() => {});
+    },
+    beforeExit: async (s) => {
+      (await effects?.catch(() => undefined))?.dispose();
+      const next = { expanded: [...s.expanded].sort(), ...(s.sort ? { sort: s.sort } : {}) };
+      const { writePrefs } = await import("../ui/prefs.ts");
+      await writePrefs(setup.configDir, s.storeDir, next).catch(() => {});
+      if (setup.cacheFile) writeParsedMemo(prefsMemo(setup.cacheFile), prefsFile(setup), next);
+    },
+  });
+}
+
+/** After the first screen: every key's full view, then what actions need. */
+async function loadTheRest(setup: BrowseSetup, opts: SnapshotOptions, c: Control) {
+  const snapshot = await readSnapshot(opts);
+  const views = viewsFromSnapshot(snapshot, new Date());
+  c.update((s) => updateViews(s, views, new Date()));
+  const [{ Effects }, { kyClient }, { untrustedProviders }, { Sidecars }, { clipMethod }] =
+    await Promise.all([
+      import("../ui/effects.ts"),
+      import("../fetch/http.ts"),
+      import("../providers/trust.ts"),
+      import("../sidecars/sidecars.ts"),
+      import("../ui/clipboard.ts"),
+    ]);
+  return new Effects({
+    ctx: {
+      storeDir: setup.storeDir,
+      store: setup.store,
+      sidecars: new Sidecars(setup.storeDir),
+      providers: snapshot.providers,
+      map: snapshot.map,
+    },
+    configDir: setup.configDir,
+    gitMode: snapshot.config.git ?? "commit",
     http: kyClient,
     baseUrlOverride: setup.baseUrlOverride,
     retryBaseMs: setup.retryBaseMs,
-    untrusted: await untrustedProviders(ctx.providers, configDir),
+    untrusted: await untrustedProviders(snapshot.providers, setup.configDir),
     clip: clipMethod(setup.childEnv),
     clipSeconds: setup.clipSeconds,
     writeRaw,
     now: () => new Date(),
   });
-  return await runTerminal({
-    initial,
-    color: !env.noColor(),
-    perform: (e, c) => effects.perform(e, c),
-    beforeExit: async (s) => {
-      effects.dispose();
-      await writePrefs(configDir, s.storeDir, { expanded: [...s.expanded], sort: s.sort })
-        .catch(() => {});
-    },
-  });
+}
+
+const prefsFile = (setup: BrowseSetup) => `${setup.configDir}/browse.json`;
+const prefsMemo = (cacheFile: string) => cacheFile.replace(/\.json$/, ".prefs.json");
+
+/**
+ * The folders and sort remembered for this store. browse.json is parsed and validated (zod)
+ * only when its text changed since this store's browser last wrote it.
+ */
+async function rememberedPrefs(setup: BrowseSetup): Promise<StorePrefs | undefined> {
+  if (setup.cacheFile) {
+    const cached = readParsedMemo<StorePrefs>(prefsMemo(setup.cacheFile), prefsFile(setup));
+    if (cached) return cached;
+  }
+  const { readPrefs } = await import("../ui/prefs.ts");
+  return await readPrefs(setup.configDir, setup.storeDir);
+}
+
+function errorText(e: unknown): string {
+  return e instanceof KeyzError ? e.format() : `keyz: ${e instanceof Error ? e.message : e}`;
 }
 
 export async function browseCommand(): Promise<number> {
   requireTerminal();
-  const ctx = await openContext({ quietProblems: true });
+  const storeDir = env.storeDir();
   return await browseWith({
-    ctx: { ...ctx, store: new PassCliStore(ctx.storeDir) },
+    storeDir,
+    store: new PassCliStore(storeDir),
     configDir: env.configDir(),
+    cacheFile: env.noCache() ? undefined : cacheFileFor(env.cacheDir(), storeDir),
     baseUrlOverride: env.baseUrlOverride,
     retryBaseMs: env.retryBaseMs(),
     childEnv: env.childEnv(),

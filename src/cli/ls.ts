@@ -3,7 +3,14 @@
  * through the snapshot cache): no decryption, no network.
  */
 import { KeyzError } from "../errors.ts";
-import { age, headline, type KeyState, type KeyView, viewsFromSnapshot } from "../view/keys.ts";
+import {
+  age,
+  ageSince,
+  headline,
+  type KeyState,
+  type KeyView,
+  viewsFromSnapshot,
+} from "../view/keys.ts";
 import { byName, type ListingRow, rowState } from "../view/listing.ts";
 import { openListing, openSnapshot } from "./open_snapshot.ts";
 import { color, outJson, outLines, table } from "./output.ts";
@@ -42,17 +49,20 @@ const stateColor: Record<KeyState, (s: string) => string> = {
   unavailable: color.dim,
 };
 
+/** Plain code-unit order (ISO timestamps). */
+const byText = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
+
 /** Rows in the requested order; `rows` come sorted by name. */
 function sortRows(rows: ListingRow[], by: SortBy): ListingRow[] {
   if (by === "name") return rows;
   const order = new Map(rows.map((r, i) => [r, i]));
   const byIndex = (a: ListingRow, b: ListingRow) => order.get(a)! - order.get(b)!;
   const amount = (r: ListingRow) => r.amount ?? Number.NEGATIVE_INFINITY;
-  const synced = (r: ListingRow) => r.syncedAt ?? "";
+  const synced = (r: ListingRow) => r.syncedMs ?? Number.NEGATIVE_INFINITY;
   return [...rows].sort(
     by === "balance"
       ? (a, b) => amount(b) - amount(a) || byIndex(a, b)
-      : (a, b) => synced(b).localeCompare(synced(a)) || byIndex(a, b),
+      : (a, b) => synced(b) - synced(a) || byIndex(a, b),
   );
 }
 
@@ -63,7 +73,7 @@ function sortViews(views: KeyView[], by: SortBy): KeyView[] {
   if (by === "balance") {
     sorted.sort((a, b) => amount(b) - amount(a) || byName(a.path, b.path));
   } else if (by === "synced") {
-    sorted.sort((a, b) => synced(b).localeCompare(synced(a)) || byName(a.path, b.path));
+    sorted.sort((a, b) => byText(synced(b), synced(a)) || byName(a.path, b.path));
   } else sorted.sort((a, b) => byName(a.path, b.path));
   return sorted;
 }
@@ -73,7 +83,7 @@ export async function lsCommand(
 ): Promise<number> {
   if (flags.json) return await lsJson(flags);
   const listing = await openListing();
-  if (flags.provider && !listing.providers.includes(flags.provider)) {
+  if (flags.provider && !listing.providers.some((p) => p.id === flags.provider)) {
     throw unknownProvider(flags.provider);
   }
   const now = Date.now();
@@ -86,7 +96,7 @@ export async function lsCommand(
       r.provider ?? color.dim("-"),
       r.figure || color.dim("-"),
       stateColor[state](state),
-      r.syncedAt ? age(r.syncedAt, new Date(now)) : color.dim("never"),
+      r.syncedMs !== undefined ? ageSince(r.syncedMs, now) : color.dim("never"),
     ];
   });
   outLines(table([["PATH", "PROVIDER", "FIGURE", "STATE", "AGE"].map(color.bold), ...cells]));

@@ -11,18 +11,17 @@ import {
 } from "../view/snapshot.ts";
 import { warn } from "./output.ts";
 
-function options(prefs?: boolean): SnapshotOptions {
+export function snapshotOptions(): SnapshotOptions {
   const storeDir = env.storeDir();
   return {
     storeDir,
     configDir: env.configDir(),
     cacheFile: env.noCache() ? undefined : cacheFileFor(env.cacheDir(), storeDir),
-    prefs,
   };
 }
 
-export async function openSnapshot(opts: { prefs?: boolean; quietProblems?: boolean } = {}) {
-  const snapshot: Snapshot = await readSnapshot(options(opts.prefs));
+export async function openSnapshot(opts: { quietProblems?: boolean } = {}) {
+  const snapshot: Snapshot = await readSnapshot(snapshotOptions());
   if (!opts.quietProblems) {
     for (const p of snapshot.providers.problems) warn(`bad manifest skipped: ${formatProblem(p)}`);
   }
@@ -31,7 +30,7 @@ export async function openSnapshot(opts: { prefs?: boolean; quietProblems?: bool
 
 /** The listing (what plain `keyz ls` prints), warning about manifests that failed to load. */
 export async function openListing(): Promise<Listing> {
-  const listing = await readListing(options());
+  const listing = await readListing(snapshotOptions());
   for (const p of listing.problems) warn(`bad manifest skipped: ${p}`);
   return listing;
 }

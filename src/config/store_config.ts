@@ -52,11 +52,4 @@ export async function readStoreConfig(storeDir: string): Promise<StoreConfig> {
   return r.data;
 }
 
-/** The threshold that applies to a key: key, then provider, then store default. */
-export function thresholdFor(cfg: StoreConfig, path: string, provider?: string): Threshold {
-  return {
-    ...cfg.thresholds,
-    ...(provider ? cfg.providers?.[provider] : {}),
-    ...cfg.keys?.[path],
-  };
-}
+export { thresholdFor } from "./threshold.ts";

@@ -163,7 +163,8 @@ export async function runDemo(opts: { browse: boolean }): Promise<number> {
     });
     if (opts.browse) {
       return await browseWith({
-        ctx,
+        storeDir: demo.storeDir,
+        store,
         configDir: demo.configDir,
         baseUrlOverride,
         retryBaseMs: 0,

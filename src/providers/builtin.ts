@@ -35,6 +35,3 @@ export const BUILTIN_MANIFESTS: readonly { name: string; text: string }[] = [
   { name: "xai.jsonc", text: m14 },
   { name: "zai.jsonc", text: m15 },
 ];
-
-/** Changes whenever a built-in manifest does (it keys the snapshot cache). */
-export const BUILTIN_HASH = "c07ff2482bb364d2";

@@ -5,7 +5,8 @@ import type { PassStore } from "../store/store.ts";
 import type { Mapping } from "../sidecars/schema.ts";
 import type { Sidecars } from "../sidecars/sidecars.ts";
 import { viewKeys } from "../view/keys.ts";
-import { initState, type ProviderChoice, type UiState } from "./state.ts";
+import { initState, type UiState } from "./state.ts";
+import { providerChoices } from "../view/listing.ts";
 import type { StorePrefs } from "./prefs.ts";
 
 export interface LoadContext {
@@ -14,16 +15,6 @@ export interface LoadContext {
   sidecars: Sidecars;
   providers: ProviderSet;
   map: Record<string, Mapping>;
-}
-
-export function providerChoices(set: ProviderSet): ProviderChoice[] {
-  return [...set.providers.values()].map((p) => ({
-    id: p.manifest.id,
-    name: p.manifest.name,
-    credential: p.manifest.credential
-      ? { required: p.manifest.credential.required, description: p.manifest.credential.description }
-      : undefined,
-  })).sort((a, b) => a.id.localeCompare(b.id));
 }
 
 export async function loadState(

@@ -62,7 +62,7 @@ function paint(segs: Seg[], color: boolean, whole: Style[] = []): string {
   return segs.map(([text, ...styles]) => `\x1b[0m${open(styles)}${text}`).join("") + "\x1b[0m";
 }
 
-export function badgeText(badges: Badge[]): string {
+export function badgeText(badges: readonly Badge[]): string {
   const symbols = badges.map((b) => BADGE_SYMBOL[b]).join("");
   return `${symbols} ${badges[0] === "expiring" ? "expiring" : badges[0]}`;
 }
@@ -174,9 +174,20 @@ function inDays(iso: string, now: Date): string {
 /** The details of one key as label/value pairs, most useful first. */
 export function detailPairs(state: UiState, row: KeyRow): [string, string, Style?][] {
   const v = row.view;
-  const a = v.account;
   const now = state.now;
   const out: [string, string, Style?][] = [];
+  if (!v) {
+    // First screen, from the cached listing: what the row knows; the rest is on its way.
+    out.push(["provider", row.provider ?? "unmapped"]);
+    out.push(["state", badgeText(row.badges), BADGE_STYLE[row.badges[0]]]);
+    if (row.figure) out.push(["figure", row.figure, "bold"]);
+    if (row.expiresAt) {
+      out.push(["expires", `${row.expiresAt.slice(0, 10)} (${inDays(row.expiresAt, now)})`]);
+    }
+    out.push(["details", "reading…", "dim"]);
+    return out;
+  }
+  const a = v.account;
   out.push([
     "provider",
     v.mapping

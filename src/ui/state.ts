@@ -7,18 +7,24 @@ import type { HistoryLine, KeySidecar, Mapping } from "../sidecars/schema.ts";
 import { SCHEMA_VERSION } from "../sidecars/layout.ts";
 import type { KeyView } from "../view/keys.ts";
 import type { Key } from "./keys.ts";
-import { BADGE_ORDER, buildTree, type Folder, fuzzyMatch, type KeyRow, keyRow } from "./model.ts";
+import {
+  BADGE_ORDER,
+  buildTree,
+  type Folder,
+  fuzzyMatch,
+  haystackOf,
+  type KeyRow,
+  keyRow,
+  rowOf,
+} from "./model.ts";
+import { byName, type Listing, type ProviderChoice, rowState } from "../view/listing.ts";
 
 export type SortBy = "name" | "balance" | "state";
 export const SORTS: readonly SortBy[] = ["name", "balance", "state"];
 
 export type EditField = "notes" | "tags" | "expires_at" | "env";
 
-export interface ProviderChoice {
-  id: string;
-  name: string;
-  credential?: { required: boolean; description?: string };
-}
+export type { ProviderChoice };
 
 export interface Picker {
   kind: "provider" | "credential";
@@ -86,20 +92,30 @@ export interface Step {
 // ---------------------------------------------------------------------------------------------
 // Construction
 
-export interface InitOptions {
-  storeDir: string;
-  views: KeyView[];
-  config: StoreConfig;
-  now: Date;
-  providers: ProviderChoice[];
-  viewport: { width: number; height: number };
-  /** Remembered expansion (folder paths); undefined = first run, use the default. */
-  expanded?: string[];
-  sort?: SortBy;
-}
+export type InitOptions =
+  & {
+    storeDir: string;
+    config: StoreConfig;
+    now: Date;
+    providers: ProviderChoice[];
+    viewport: { width: number; height: number };
+    /** Remembered expansion (folder paths); undefined = first run, use the default. */
+    expanded?: string[];
+    sort?: SortBy;
+  }
+  & (
+    | { views: KeyView[] }
+    /** The first screen from the cached listing; the views follow through updateViews. */
+    | { listing: Listing }
+  );
 
 export function initState(o: InitOptions): UiState {
-  const rows = new Map(o.views.map((v) => [v.path, keyRow(v, o.config, o.now)]));
+  const rows = "views" in o
+    ? new Map(o.views.map((v) => [v.path, keyRow(v, o.config, o.now)]))
+    : new Map(o.listing.rows.map((r) => [
+      r.path,
+      rowOf(r, rowState(r, o.listing, o.now.getTime()), o.config, o.now),
+    ]));
   const tree = buildTree(rows);
   const state: UiState = {
     storeDir: o.storeDir,
@@ -162,7 +178,7 @@ function matches(state: UiState): Set<string> | undefined {
     return matchMemo.set;
   }
   const set = new Set<string>();
-  for (const r of state.rows.values()) if (fuzzyMatch(r.haystack, state.filter)) set.add(r.path);
+  for (const r of state.rows.values()) if (fuzzyMatch(haystackOf(r), state.filter)) set.add(r.path);
   matchMemo = { rows: state.rows, filter: state.filter, set };
   return set;
 }
@@ -177,20 +193,31 @@ function folderAmount(f: Folder): number {
   return best;
 }
 
+/** Sorted children, kept per folder object (a new tree is built whenever rows change). */
+const sortedMemo = new WeakMap<Folder, { sort: SortBy; result: ReturnType<typeof sortChildren> }>();
+
 function sortedChildren(state: UiState, f: Folder): { folders: Folder[]; keys: KeyRow[] } {
+  const memo = sortedMemo.get(f);
+  if (memo?.sort === state.sort) return memo.result;
+  const result = sortChildren(state, f);
+  sortedMemo.set(f, { sort: state.sort, result });
+  return result;
+}
+
+function sortChildren(state: UiState, f: Folder): { folders: Folder[]; keys: KeyRow[] } {
   const keys = f.keys.map((p) => state.rows.get(p)!).filter(Boolean);
   const folders = [...f.folders];
-  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+  const named = (a: { name: string }, b: { name: string }) => byName(a.name, b.name);
   if (state.sort === "balance") {
     const amt = (r: KeyRow) => r.amount ?? Number.NEGATIVE_INFINITY;
-    keys.sort((a, b) => amt(b) - amt(a) || byName(a, b));
-    folders.sort((a, b) => folderAmount(b) - folderAmount(a) || byName(a, b));
+    keys.sort((a, b) => amt(b) - amt(a) || named(a, b));
+    folders.sort((a, b) => folderAmount(b) - folderAmount(a) || named(a, b));
   } else if (state.sort === "state") {
-    keys.sort((a, b) => badgeRank(a.badges[0]) - badgeRank(b.badges[0]) || byName(a, b));
-    folders.sort((a, b) => badgeRank(a.worst) - badgeRank(b.worst) || byName(a, b));
+    keys.sort((a, b) => badgeRank(a.badges[0]) - badgeRank(b.badges[0]) || named(a, b));
+    folders.sort((a, b) => badgeRank(a.worst) - badgeRank(b.worst) || named(a, b));
   } else {
-    keys.sort(byName);
-    folders.sort(byName);
+    keys.sort(named);
+    folders.sort(named);
   }
   return { folders, keys };
 }
@@ -399,10 +426,12 @@ function treeKey(state: UiState, key: Key): Step {
   if (ch === "S") return { state, effects: [{ type: "sync", paths: keysBelow(state, "") }] };
   if (ch === "e") {
     if (item?.kind !== "key") return info(state, "select a key to edit its notes, tags, expiry");
+    if (!item.row.view) return info(state, STILL_READING);
     return { state: { ...state, mode: { kind: "edit-pick", path: item.row.path } }, effects: none };
   }
   if (ch === "m") {
     if (item?.kind !== "key") return info(state, "select a key to map it to a provider");
+    if (!item.row.view) return info(state, STILL_READING);
     const picker: Picker = { kind: "provider", path: item.row.path, query: "", index: 0 };
     const current = item.row.view.mapping?.provider;
     const at = current ? state.providers.findIndex((p) => p.id === current) : -1;
@@ -411,6 +440,9 @@ function treeKey(state: UiState, key: Key): Step {
   }
   return { state, effects: none };
 }
+
+/** Edits and mapping need the full snapshot, which loads just after the first screen. */
+const STILL_READING = "still reading the store's details; try again in a moment";
 
 function info(state: UiState, text: string): Step {
   return { state: { ...state, message: { text, tone: "info" } }, effects: [] };
@@ -446,7 +478,7 @@ export const EDIT_FIELDS: { field: EditField; key: string; label: string }[] = [
 ];
 
 function currentText(row: KeyRow | undefined, field: EditField): string {
-  const k = row?.view.key;
+  const k = row?.view?.key;
   if (field === "tags") return (k?.tags ?? []).join(", ");
   if (field === "expires_at") return k?.expires_at?.slice(0, 10) ?? "";
   return k?.[field] ?? "";
@@ -506,7 +538,7 @@ export function applyEdit(
 function editKey(state: UiState, mode: Extract<Mode, { kind: "edit" }>, key: Key): Step {
   if (key.name === "escape") return { state: { ...state, mode: { kind: "tree" } }, effects: [] };
   if (key.name === "enter") {
-    const r = applyEdit(state.rows.get(mode.path)?.view.key, mode.path, mode.field, mode.text);
+    const r = applyEdit(state.rows.get(mode.path)?.view?.key, mode.path, mode.field, mode.text);
     if ("error" in r) {
       return { state: { ...state, mode: { ...mode, error: r.error } }, effects: [] };
     }
@@ -564,7 +596,7 @@ function pickKey(state: UiState, picker: Picker, key: Key): Step {
     if (!choice) return { state, effects: [] };
     if (picker.kind === "provider") {
       const p = state.providers.find((x) => x.id === choice.value);
-      const current = state.rows.get(picker.path)?.view.mapping;
+      const current = state.rows.get(picker.path)?.view?.mapping;
       const credQuery = "";
       const next: Picker = {
         kind: "credential",

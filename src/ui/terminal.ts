@@ -15,6 +15,8 @@ export interface RunOptions {
   initial: UiState;
   color: boolean;
   perform(effect: Effect, c: Control): void;
+  /** Called once the first frame is on screen (to load the rest in the background). */
+  start?(c: Control): void;
   /** Called once before the terminal is restored (e.g. to clear an OSC 52 clipboard). */
   beforeExit?(state: UiState): void | Promise<void>;
 }
@@ -86,6 +88,7 @@ export async function runTerminal(opts: RunOptions): Promise<number> {
   writeRaw(ENTER);
   try {
     draw();
+    opts.start?.(control);
     const reading = (async () => {
       const buf = new Uint8Array(4096);
       const dec = new TextDecoder();

@@ -146,7 +146,12 @@ export function formatMoney(n: number): string {
 /** "3m", "2h", "5d": how old a timestamp is. */
 export function age(iso: string | undefined, now: Date): string {
   if (!iso) return "never";
-  const s = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
+  return ageSince(Date.parse(iso), now.getTime());
+}
+
+/** The same from epoch milliseconds. */
+export function ageSince(ms: number, nowMs: number): string {
+  const s = Math.max(0, Math.round((nowMs - ms) / 1000));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m`;
   if (s < 86400) return `${Math.floor(s / 3600)}h`;

@@ -1,67 +1,134 @@
 /**
- * The listing: one summary line of data per key, everything `keyz ls` prints, derived from the
- * full views once and cached beside the snapshot (see snapshot.ts). While nothing the snapshot
- * was read from has changed, `keyz ls` reads only this: a few columns, no sidecar objects.
- * Time-dependent parts (live or stale, age) are computed when printed, never stored.
+ * The listing: the facts `keyz ls` prints and the browser's tree shows, one row per key,
+ * derived from the full views once and cached beside the snapshot (see listing_cache.ts).
+ * While nothing the snapshot was read from has changed, `keyz ls` and the browser's first
+ * screen read only this: a few columns per key, no sidecar objects. Time-dependent parts
+ * (live or stale, age, expiring) are computed when shown, never stored.
  */
+import type { StoreConfig } from "../config/store_config.ts";
+import type { ProviderSet } from "../providers/load.ts";
 import { headline, type KeyState, type KeyView } from "./keys.ts";
 
-/** A key's state without the clock: "fresh" becomes live or stale at print time. */
-export type BaseState = Exclude<KeyState, "live" | "stale"> | "fresh";
-
-export interface ListingRow {
+/** What a key's row is made of (the browser builds badges from these). */
+export interface KeyFacts {
   path: string;
-  provider: string | null;
+  provider?: string;
+  state: KeyState;
   /** The headline figure, e.g. "110.00 CNY" ("" when none). */
   figure: string;
-  /** The headline amount (balance, or spend), for sorting. */
-  amount: number | null;
-  syncedAt: string | null;
+  /** The headline amount (balance, or spend), for `ls --sort balance`. */
+  amount?: number;
+  /** Balance-kind figures only: for low-balance badges and folder totals. */
+  balance?: number;
+  currency?: string;
+  expiresAt?: string;
+  lowBalance?: number;
+  /** Tags and notes, for the browser's filter. */
+  search: string;
+}
+
+/** The low-balance threshold: key sidecar, then store config (key, provider), then manifest. */
+export function lowBalanceFor(view: KeyView, config: StoreConfig): number | undefined {
+  if (view.key?.low_balance !== undefined) return view.key.low_balance;
+  const provider = view.mapping?.provider;
+  const keyCfg = config.keys?.[view.path]?.min_balance;
+  if (keyCfg !== undefined) return keyCfg;
+  const provCfg = provider ? config.providers?.[provider]?.min_balance : undefined;
+  if (provCfg !== undefined) return provCfg;
+  return view.provider?.manifest.lowBalance ?? config.thresholds?.min_balance;
+}
+
+export function factsOf(view: KeyView, config: StoreConfig): KeyFacts {
+  const meta = view.account?.metadata;
+  const h = headline(meta);
+  const balance = meta?.kind === "balance" ? h.amount : undefined;
+  return {
+    path: view.path,
+    provider: view.mapping?.provider,
+    state: view.state,
+    figure: h.label,
+    amount: h.amount,
+    balance,
+    currency: balance !== undefined ? meta?.currency ?? "" : undefined,
+    expiresAt: view.key?.expires_at ?? meta?.expires_at,
+    lowBalance: lowBalanceFor(view, config),
+    search: [...(view.key?.tags ?? []), view.key?.notes ?? ""].join(" "),
+  };
+}
+
+/** A key's state without the clock: "fresh" becomes live or stale when shown. */
+export type BaseState = Exclude<KeyState, "live" | "stale"> | "fresh";
+
+export interface ListingRow extends Omit<KeyFacts, "state"> {
   base: BaseState;
+  /** When the figures were fetched (epoch ms). */
+  syncedMs?: number;
+}
+
+/** A provider as the browser's map picker offers it. */
+export interface ProviderChoice {
+  id: string;
+  name: string;
+  credential?: { required: boolean; description?: string };
 }
 
 export interface Listing {
-  /** Sorted by name (the collation `keyz ls` uses). */
+  /** Sorted by name (byName). */
   rows: ListingRow[];
   /** Provider id -> refresh interval in ms (live until then, stale after). */
   refreshMs: Record<string, number>;
-  /** Every known provider id (for `--provider` checks). */
-  providers: string[];
+  /** Every known provider, sorted by id. */
+  providers: ProviderChoice[];
   /** Manifests that failed to load, as printable lines. */
   problems: string[];
+  config: StoreConfig;
 }
 
-let collator: Intl.Collator | undefined;
-/** Name order (made on first use: creating a collator costs ~9 ms, and plain ls needs none). */
+/**
+ * Name order: case-insensitive, then by code unit. Not locale collation on purpose: the first
+ * use of ICU costs ~9 ms, a sixth of the browser's start-up budget.
+ */
 export function byName(a: string, b: string): number {
-  return (collator ??= new Intl.Collator()).compare(a, b);
+  const x = a.toLowerCase(), y = b.toLowerCase();
+  if (x !== y) return x < y ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function providerChoices(set: ProviderSet): ProviderChoice[] {
+  return [...set.providers.values()].map((p) => ({
+    id: p.manifest.id,
+    name: p.manifest.name,
+    credential: p.manifest.credential
+      ? { required: p.manifest.credential.required, description: p.manifest.credential.description }
+      : undefined,
+  })).sort((a, b) => a.id.localeCompare(b.id));
 }
 
 export function listingOf(
   views: KeyView[],
-  providers: string[],
+  config: StoreConfig,
+  providers: ProviderSet,
   problems: string[],
 ): Listing {
   const refreshMs: Record<string, number> = {};
+  for (const p of providers.providers.values()) {
+    refreshMs[p.manifest.id] = p.manifest.refreshMinutes * 60_000;
+  }
   const rows = views.map((v): ListingRow => {
-    if (v.provider) refreshMs[v.provider.manifest.id] = v.provider.manifest.refreshMinutes * 60_000;
-    const h = headline(v.account?.metadata);
+    const { state, ...facts } = factsOf(v, config);
     return {
-      path: v.path,
-      provider: v.mapping?.provider ?? null,
-      figure: h.label,
-      amount: h.amount ?? null,
-      syncedAt: v.account?.synced_at ?? null,
-      base: v.state === "live" || v.state === "stale" ? "fresh" : v.state,
+      ...facts,
+      base: state === "live" || state === "stale" ? "fresh" : state,
+      syncedMs: v.account ? Date.parse(v.account.synced_at) : undefined,
     };
   });
   rows.sort((a, b) => byName(a.path, b.path));
-  return { rows, refreshMs, providers, problems };
+  return { rows, refreshMs, providers: providerChoices(providers), problems, config };
 }
 
 /** The state shown now (the same rule as deriveState in keys.ts). */
 export function rowState(row: ListingRow, listing: Listing, now: number): KeyState {
   if (row.base !== "fresh") return row.base;
   const refresh = listing.refreshMs[row.provider ?? ""] ?? 0;
-  return now - Date.parse(row.syncedAt ?? "") > refresh ? "stale" : "live";
+  return now - (row.syncedMs ?? 0) > refresh ? "stale" : "live";
 }

@@ -4,7 +4,7 @@
  */
 import { formatProblem } from "../providers/lookup.ts";
 import { viewsFromSnapshot } from "./keys.ts";
-import { type BaseState, type Listing, listingOf, type ListingRow } from "./listing.ts";
+import { type Listing, listingOf, type ListingRow } from "./listing.ts";
 import {
   buildId,
   readSnapshot,
@@ -14,19 +14,74 @@ import {
   writeCache,
 } from "./snapshot.ts";
 
-const FORMAT = 1;
+const FORMAT = 3;
 
-type Line = [string, string | null, string, number | null, string | null, BaseState];
+/**
+ * One row as stored: a flat array (a third the size of an object), its folder written once
+ * for all rows in it, null for "none" and trailing nones left out. Fields in order:
+ * name, provider, figure, base state, synced (epoch s), amount, balance, currency,
+ * low-balance threshold, expiry, search text.
+ */
+type Line = (string | number | null)[];
 
-interface ListingFile {
+/** Rows grouped by folder, in row order: [folder, lines][]. */
+type Folders = [string, Line[]][];
+
+interface ListingFile extends Omit<Listing, "rows"> {
   format: number;
   build: string;
   store: string;
   stamps: Stamps;
-  refreshMs: Record<string, number>;
-  providers: string[];
-  problems: string[];
-  rows: Line[];
+  folders: Folders;
+}
+
+function toFolders(rows: ListingRow[]): Folders {
+  const out: Folders = [];
+  for (const r of rows) {
+    const cut = r.path.lastIndexOf("/");
+    const dir = cut < 0 ? "" : r.path.slice(0, cut);
+    if (out.length === 0 || out[out.length - 1][0] !== dir) out.push([dir, []]);
+    const line: Line = [
+      r.path.slice(cut + 1),
+      r.provider ?? null,
+      r.figure,
+      r.base,
+      r.syncedMs === undefined ? null : r.syncedMs / 1000,
+      r.amount ?? null,
+      r.balance ?? null,
+      r.currency ?? null,
+      r.lowBalance ?? null,
+      r.expiresAt ?? null,
+      r.search || null,
+    ];
+    while (line[line.length - 1] === null) line.pop();
+    out[out.length - 1][1].push(line);
+  }
+  return out;
+}
+
+function fromFolders(folders: Folders): ListingRow[] {
+  const rows: ListingRow[] = [];
+  for (const [dir, lines] of folders) {
+    const prefix = dir ? `${dir}/` : "";
+    for (const l of lines) {
+      const row: ListingRow = {
+        path: prefix + l[0],
+        figure: l[2] as string,
+        base: l[3] as ListingRow["base"],
+        search: (l[10] as string | undefined) ?? "",
+      };
+      if (l[1] != null) row.provider = l[1] as string;
+      if (l[4] != null) row.syncedMs = (l[4] as number) * 1000;
+      if (l[5] != null) row.amount = l[5] as number;
+      if (l[6] != null) row.balance = l[6] as number;
+      if (l[7] != null) row.currency = l[7] as string;
+      if (l[8] != null) row.lowBalance = l[8] as number;
+      if (l[9] != null) row.expiresAt = l[9] as string;
+      rows.push(row);
+    }
+  }
+  return rows;
 }
 
 export function listingFileFor(snapshotFile: string): string {
@@ -37,45 +92,31 @@ export async function readListing(opts: SnapshotOptions): Promise<Listing> {
   const file = opts.cacheFile ? listingFileFor(opts.cacheFile) : undefined;
   const cached = file ? readFile(file, opts.storeDir) : undefined;
   if (cached && stampsHold(cached.stamps)) {
-    return {
-      refreshMs: cached.refreshMs,
-      providers: cached.providers,
-      problems: cached.problems,
-      rows: cached.rows.map(([path, provider, figure, amount, syncedAt, base]) => ({
-        path,
-        provider,
-        figure,
-        amount,
-        syncedAt,
-        base,
-      })),
-    };
+    const { format: _f, build: _b, store: _s, stamps: _st, folders, ...rest } = cached;
+    return { ...rest, rows: fromFolders(folders) };
   }
-  const snapshot = await readSnapshot({ ...opts, prefs: false });
+  const snapshot = await readSnapshot(opts);
   const listing = listingOf(
     viewsFromSnapshot(snapshot, new Date()),
-    [...snapshot.providers.providers.keys()],
+    snapshot.config,
+    snapshot.providers,
     snapshot.providers.problems.map(formatProblem),
   );
   if (file) {
-    const out: ListingFile = {
-      format: FORMAT,
-      build: buildId(),
-      store: opts.storeDir,
-      stamps: snapshot.stamps,
-      refreshMs: listing.refreshMs,
-      providers: listing.providers,
-      problems: listing.problems,
-      rows: listing.rows.map((r: ListingRow): Line => [
-        r.path,
-        r.provider,
-        r.figure,
-        r.amount,
-        r.syncedAt,
-        r.base,
-      ]),
-    };
-    writeCache(file, out);
+    writeCache(
+      file,
+      {
+        format: FORMAT,
+        build: buildId(),
+        store: opts.storeDir,
+        stamps: snapshot.stamps,
+        refreshMs: listing.refreshMs,
+        providers: listing.providers,
+        problems: listing.problems,
+        config: listing.config,
+        folders: toFolders(listing.rows),
+      } satisfies ListingFile,
+    );
   }
   return listing;
 }
@@ -85,7 +126,8 @@ function readFile(file: string, storeDir: string): ListingFile | undefined {
     const c = JSON.parse(Deno.readTextFileSync(file));
     if (
       c && c.format === FORMAT && c.build === buildId() && c.store === storeDir && c.stamps &&
-      Array.isArray(c.rows) && Array.isArray(c.providers) && Array.isArray(c.problems)
+      Array.isArray(c.folders) && Array.isArray(c.providers) && Array.isArray(c.problems) &&
+      c.config
     ) return c as ListingFile;
   } catch { /* missing or unreadable: rebuild */ }
   return undefined;

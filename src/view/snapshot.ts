@@ -7,7 +7,7 @@
  * A later run stats every folder (a few hundred stats) and re-reads only the folders whose
  * mtime changed. That is exact for every writer keyz and git have: both replace files (keyz
  * renames a temp file over, git unlinks and recreates), which changes the folder's mtime.
- * Single files (map, config, manifests, browse prefs) are stamped by mtime, size and inode.
+ * Single files (map, config, manifests) are stamped by mtime, size and inode.
  *
  * A stamp taken within RACY_MS of the read is not trusted (a change in the same clock tick
  * would not move the mtime), like git's racy-index rule. A file edited in place without a
@@ -22,8 +22,7 @@ import type { ProviderSet } from "../providers/load.ts";
 import type { StoreConfig } from "../config/store_config.ts";
 import type { AccountSidecar, KeySidecar, Mapping } from "../sidecars/schema.ts";
 import type { ReadResult } from "../sidecars/files.ts";
-import type { StorePrefs } from "../ui/prefs.ts";
-import { BUILTIN_HASH } from "../providers/builtin.ts";
+import { BUILTIN_HASH } from "../providers/builtin_hash.ts";
 import { accountId, SCHEMA_VERSION } from "../sidecars/layout.ts";
 
 /** Bump when the cached shapes or their meaning change (older caches are then ignored). */
@@ -84,7 +83,6 @@ interface CacheFile {
   map?: StampedValue<Record<string, Mapping>>;
   config?: StampedValue<StoreConfig>;
   providers?: StampedValue<SerializedProviders>;
-  prefs?: StampedValue<StorePrefs | null>;
 }
 
 type SerializedProviders = {
@@ -101,7 +99,6 @@ export interface Snapshot {
   map: Record<string, Mapping>;
   config: StoreConfig;
   providers: ProviderSet;
-  prefs?: StorePrefs;
   /** What this snapshot was read from: every folder's mtime and every single file's stamp. */
   stamps: Stamps;
 }
@@ -118,8 +115,6 @@ export interface SnapshotOptions {
   configDir: string;
   /** The cache file, or undefined to read everything afresh (KEYZ_NO_CACHE). */
   cacheFile?: string;
-  /** Also read the browser's remembered prefs for this store. */
-  prefs?: boolean;
 }
 
 type Parsers = typeof import("./snapshot_parse.ts");
@@ -273,14 +268,6 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
     ],
     async (p) => serializeProviders(await p.readProviders(opts.configDir, opts.storeDir)),
   );
-  if (opts.prefs) {
-    next.prefs = await stamped(
-      old?.prefs,
-      [`${opts.configDir}/browse.json`],
-      async (p) => (await p.readStorePrefs(opts.configDir, opts.storeDir)) ?? null,
-    );
-  } else next.prefs = old?.prefs;
-
   if (changed && opts.cacheFile) writeCache(opts.cacheFile, next);
   const stamps: Stamps = { dirs: {}, files: {} };
   for (const [rel, r] of Object.entries(next.tree)) {
@@ -291,7 +278,7 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
     stamps.dirs[root] = -1;
     for (const [rel, r] of Object.entries(dirs)) stamps.dirs[rel ? `${root}/${rel}` : root] = r.m;
   }
-  for (const v of [next.map, next.config, next.providers, opts.prefs ? next.prefs : undefined]) {
+  for (const v of [next.map, next.config, next.providers]) {
     Object.assign(stamps.files, v?.stamps);
   }
   return {
@@ -305,7 +292,6 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
       providers: new Map(next.providers.value.providers),
       problems: next.providers.value.problems,
     },
-    prefs: next.prefs?.value ?? undefined,
     stamps,
   };
 }
@@ -375,20 +361,23 @@ function expand(kind: "key" | "account", id: string, c: Compact | undefined): Re
 }
 
 /**
- * Record browse prefs just written, so the next start does not re-read them. Cheap: the
- * cache is rewritten only if it exists and is for this store.
+ * A value parsed from a small file, reused while the file's text is exactly what it was (no
+ * mtime rules needed: the file is read, only the parsing is skipped).
  */
-export function rememberPrefs(
-  cacheFile: string,
-  storeDir: string,
-  configDir: string,
-  prefs: StorePrefs,
-) {
-  const c = readCache(cacheFile, storeDir);
-  if (!c) return;
-  const file = `${configDir}/browse.json`;
-  c.prefs = { stamps: { [file]: stampOf(file, (m) => m > Date.now() - RACY_MS) }, value: prefs };
-  writeCache(cacheFile, c);
+export function readParsedMemo<T>(memoFile: string, sourceFile: string): T | undefined {
+  try {
+    const memo = JSON.parse(Deno.readTextFileSync(memoFile));
+    if (memo?.source === sourceFile && memo.text === Deno.readTextFileSync(sourceFile)) {
+      return memo.value as T;
+    }
+  } catch { /* no memo, or no file: parse it */ }
+  return undefined;
+}
+
+export function writeParsedMemo(memoFile: string, sourceFile: string, value: unknown): void {
+  try {
+    writeCache(memoFile, { source: sourceFile, text: Deno.readTextFileSync(sourceFile), value });
+  } catch { /* only costs speed */ }
 }
 
 /** The cache file of one store: named by a hash of its path. */

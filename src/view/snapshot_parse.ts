@@ -6,7 +6,6 @@ import { readStoreConfig, type StoreConfig } from "../config/store_config.ts";
 import { loadProviders, type ProviderSet } from "../providers/load.ts";
 import type { Mapping } from "../sidecars/schema.ts";
 import { Sidecars } from "../sidecars/sidecars.ts";
-import { readPrefs, type StorePrefs } from "../ui/prefs.ts";
 import type { Stored } from "./snapshot.ts";
 
 /** A key sidecar (by pass path) or account sidecar (by account id), validated. */
@@ -32,11 +31,4 @@ export function readConfigFile(storeDir: string): Promise<StoreConfig> {
 
 export function readProviders(configDir: string, storeDir: string): Promise<ProviderSet> {
   return loadProviders({ userDir: `${configDir}/providers`, storeDir });
-}
-
-export function readStorePrefs(
-  configDir: string,
-  storeDir: string,
-): Promise<StorePrefs | undefined> {
-  return readPrefs(configDir, storeDir);
 }

@@ -48,9 +48,12 @@ function getDenoDir(): Promise<string> {
   return denoDir;
 }
 
+/** The V8 flags of deno.json's keyz and compile tasks (tests/support_test.ts keeps them equal). */
+export const V8_FLAGS = "--v8-flags=--min-semi-space-size=16";
+
 /** The argv runKeyz uses (after the deno executable), for messages and debugging. */
 export function keyzArgv(args: string[], entry = `${ROOT}/main.ts`): string[] {
-  return ["run", "-q", "-P=keyz", "--config", `${ROOT}/deno.json`, entry, ...args];
+  return ["run", "-q", "-P=keyz", V8_FLAGS, "--config", `${ROOT}/deno.json`, entry, ...args];
 }
 
 /** Run keyz with exactly `opts.env` (plus PATH/HOME defaults and deno's own cache settings). */
