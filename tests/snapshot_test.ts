@@ -59,6 +59,37 @@ function makeFixture(): Fixture {
     account("deepseek/api/deepseek/main", 12.5),
   );
   write(`${store}/.keyz/accounts/moonshot/work/kimi.json`, account("moonshot/work/kimi", 3));
+  // Every kind of row the listing stores: spend, quota, an error, expiry, tags and notes.
+  const other = (id: string, fields: Record<string, unknown>) =>
+    write(
+      `${store}/.keyz/accounts/${id}.json`,
+      json({
+        schema_version: 1,
+        account: id,
+        provider: id.slice(0, id.indexOf("/")),
+        metadata: null,
+        synced_at: "2026-01-01T00:00:00Z",
+        last_success_at: null,
+        last_error: null,
+        ...fields,
+      }),
+    );
+  for (const p of ["api/openai/main", "api/zai/coding", "api/xai/team"]) {
+    write(`${store}/${p}.gpg`, "x");
+  }
+  other("openai/api/openai/main", {
+    metadata: { kind: "spend", spend: 12.5, currency: "USD", spend_window: "30d" },
+  });
+  other("zai/api/zai/coding", {
+    metadata: { kind: "quota", quota_used_percent: 37, expires_at: "2026-01-05T00:00:00Z" },
+  });
+  other("xai/api/xai/team", {
+    last_error: { kind: "auth", message: "401", at: "2026-01-01T00:00:00Z" },
+  });
+  write(
+    `${store}/.keyz/keys/api/xai/team.json`,
+    json({ schema_version: 1, path: "api/xai/team", tags: ["Work", "shared"], low_balance: 5 }),
+  );
   const opts = {
     storeDir: store,
     configDir: `${dir}/config/keyz`,
@@ -86,11 +117,12 @@ async function seen(opts: SnapshotOptions, cached: boolean) {
   const o = cached ? opts : { ...opts, cacheFile: undefined };
   const now = new Date("2026-01-01T00:10:00Z");
   const snapshot = await readSnapshot(o);
-  return {
+  // Through JSON: a field left undefined and a field left out are the same to every reader.
+  return JSON.parse(JSON.stringify({
     listing: await readListing(o),
     views: viewsFromSnapshot(snapshot, now).map((v) => keyJson(v, now)),
     config: snapshot.config,
-  };
+  }));
 }
 
 const CHANGES: [string, (f: Fixture) => void][] = [
@@ -158,7 +190,10 @@ for (const [what, change] of CHANGES) {
       const fresh = await seen(f.opts, false);
       assert(JSON.stringify(fresh) !== JSON.stringify(before), "the change is visible at all");
       assertEquals(await seen(f.opts, true), fresh);
-      // And once more, from the cache the previous read wrote.
+      // Once the change is older than the racy window, the caches are written with trusted
+      // stamps, and the next read is served from them: still the same.
+      age(f.dir);
+      assertEquals(await seen(f.opts, true), fresh);
       assertEquals(await seen(f.opts, true), fresh);
     } finally {
       Deno.removeSync(f.dir, { recursive: true });
@@ -171,6 +206,8 @@ Deno.test("snapshot cache: an unchanged store is served from the cache", async (
   try {
     age(f.dir);
     await seen(f.opts, true);
+    // Read back from the cache files, every row is what a fresh read gives.
+    assertEquals(await seen(f.opts, true), await seen(f.opts, false));
     // An in-place edit that leaves the folder's mtime alone is invisible to the cache (the
     // documented limit; keyz and git always replace files). Its being invisible proves the
     // cache was read, and KEYZ_NO_CACHE (no cacheFile) sees it.
@@ -180,7 +217,7 @@ Deno.test("snapshot cache: an unchanged store is served from the cache", async (
     Deno.writeTextFileSync(file, account("moonshot/work/kimi", 777));
     Deno.utimeSync(folder, mtime!, mtime!);
     const figure = (s: Awaited<ReturnType<typeof seen>>) =>
-      s.listing.rows.find((r) => r.path === "work/kimi")?.figure;
+      s.listing.rows.find((r: { path: string }) => r.path === "work/kimi")?.figure;
     assertEquals(figure(await seen(f.opts, true)), "3.00 USD");
     assertEquals(figure(await seen(f.opts, false)), "777.00 USD");
   } finally {
@@ -198,7 +235,7 @@ Deno.test("snapshot cache: a folder changed within the racy window is re-read", 
     const { mtime } = Deno.statSync(folder);
     Deno.writeTextFileSync(file, account("moonshot/work/kimi", 42));
     Deno.utimeSync(folder, mtime!, mtime!); // same tick as the first read
-    const rows = (await seen(f.opts, true)).listing.rows;
+    const rows: { path: string; figure: string }[] = (await seen(f.opts, true)).listing.rows;
     assertEquals(rows.find((r) => r.path === "work/kimi")?.figure, "42.00 USD");
   } finally {
     Deno.removeSync(f.dir, { recursive: true });

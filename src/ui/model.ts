@@ -149,7 +149,7 @@ export interface Folder {
   count: number;
 }
 
-/** Build the folder tree from rows (paths sorted by name; sorting for display is separate). */
+/** Build the folder tree from rows (in any order; sorting for display is separate). */
 export function buildTree(rows: Map<string, KeyRow>): Folder {
   const root: Folder = emptyFolder("", "");
   const index = new Map<string, Folder>([["", root]]);
@@ -163,12 +163,16 @@ export function buildTree(rows: Map<string, KeyRow>): Folder {
     index.set(path, f);
     return f;
   };
-  const paths = [...rows.keys()];
-  // Rows usually arrive in name order already; sorting 10,000 paths again costs ~3 ms.
-  if (!paths.every((p, i) => i === 0 || paths[i - 1] < p)) paths.sort();
-  for (const path of paths) {
+  // No sorting here (sortChildren orders what is shown). Rows usually arrive folder by folder:
+  // the last folder is reused while the prefix matches.
+  let last: Folder = root;
+  for (const path of rows.keys()) {
     const cut = path.lastIndexOf("/");
-    folderOf(cut < 0 ? "" : path.slice(0, cut)).keys.push(path);
+    const same = cut < 0
+      ? last === root
+      : cut === last.path.length && last !== root && path.startsWith(last.path);
+    if (!same) last = folderOf(cut < 0 ? "" : path.slice(0, cut));
+    last.keys.push(path);
   }
   rollUp(root, rows);
   return root;

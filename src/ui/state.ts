@@ -112,10 +112,7 @@ export type InitOptions =
 export function initState(o: InitOptions): UiState {
   const rows = "views" in o
     ? new Map(o.views.map((v) => [v.path, keyRow(v, o.config, o.now)]))
-    : new Map(o.listing.rows.map((r) => [
-      r.path,
-      rowOf(r, rowState(r, o.listing, o.now.getTime()), o.config, o.now),
-    ]));
+    : rowsOfListing(o.listing, o.config, o.now);
   const tree = buildTree(rows);
   const state: UiState = {
     storeDir: o.storeDir,
@@ -137,6 +134,13 @@ export function initState(o: InitOptions): UiState {
   };
   const first = visibleItems(state)[0];
   return { ...state, cursor: first?.id ?? "" };
+}
+
+function rowsOfListing(listing: Listing, config: StoreConfig, now: Date): Map<string, KeyRow> {
+  const rows = new Map<string, KeyRow>();
+  const t = now.getTime();
+  for (const r of listing.rows) rows.set(r.path, rowOf(r, rowState(r, listing, t), config, now));
+  return rows;
 }
 
 /**

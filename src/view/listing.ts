@@ -95,13 +95,14 @@ export function byName(a: string, b: string): number {
 }
 
 export function providerChoices(set: ProviderSet): ProviderChoice[] {
-  return [...set.providers.values()].map((p) => ({
-    id: p.manifest.id,
-    name: p.manifest.name,
-    credential: p.manifest.credential
-      ? { required: p.manifest.credential.required, description: p.manifest.credential.description }
-      : undefined,
-  })).sort((a, b) => a.id.localeCompare(b.id));
+  return [...set.providers.values()].map((p): ProviderChoice => {
+    const c = p.manifest.credential;
+    return {
+      id: p.manifest.id,
+      name: p.manifest.name,
+      ...(c ? { credential: { required: c.required, description: c.description } } : {}),
+    };
+  }).sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 export function listingOf(
