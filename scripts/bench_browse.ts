@@ -2,6 +2,7 @@
  * `keyz browse` speed on a store (scripts/bench.ts passes its 10,000-entry one):
  * - firstScreenMs: from starting the process to the first full frame on a terminal (a pty from
  *   util-linux `script`), median of 9 runs; coldMs: the same with no cache at all (first run);
+ * - passLsTerminalMs: `pass ls` printing the same store into such a terminal, for reference;
  * - filterKeystrokeMs: in-process, the median time of one typed filter character, state update
  *   plus a full redraw, over a typed-and-erased query.
  */
@@ -41,10 +42,30 @@ async function firstScreen(env: Record<string, string>): Promise<number> {
   return ms;
 }
 
+/** `pass ls` printing into the same kind of terminal, until it has finished. */
+async function passLsInTerminal(env: Record<string, string>): Promise<number> {
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await new Deno.Command("script", {
+      args: ["-qfec", "pass ls", "/dev/null"],
+      env: { ...env, TERM: "xterm-256color" },
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    runs.push(performance.now() - t0);
+  }
+  return runs.sort((a, b) => a - b)[2];
+}
+
 export async function benchBrowse(
   storeDir: string,
   env: Record<string, string>,
-): Promise<{ coldMs: number; firstScreenMs: number; filterKeystrokeMs: number }> {
+): Promise<
+  { coldMs: number; firstScreenMs: number; passLsTerminalMs: number; filterKeystrokeMs: number }
+> {
   const cache = await Deno.makeTempDir({ prefix: "keyz-bench-cache-" });
   const coldMs = await firstScreen({ ...env, XDG_CACHE_HOME: cache });
   await Deno.remove(cache, { recursive: true });
@@ -52,7 +73,12 @@ export async function benchBrowse(
   const runs: number[] = [];
   for (let i = 0; i < 9; i++) runs.push(await firstScreen(env));
   runs.sort((a, b) => a - b);
-  return { coldMs, firstScreenMs: runs[4], filterKeystrokeMs: await filterKeystroke(storeDir) };
+  return {
+    coldMs,
+    firstScreenMs: runs[4],
+    passLsTerminalMs: await passLsInTerminal(env),
+    filterKeystrokeMs: await filterKeystroke(storeDir),
+  };
 }
 
 async function filterKeystroke(storeDir: string): Promise<number> {

@@ -5,8 +5,8 @@ import { keyJson } from "../src/cli/ls.ts";
 import { viewsFromSnapshot } from "../src/view/keys.ts";
 import { readListing } from "../src/view/listing_cache.ts";
 import { readSnapshot, type SnapshotOptions } from "../src/view/snapshot.ts";
-import { ROOT } from "./support/cli.ts";
-import { assert, assertEquals } from "./support/assert.ts";
+import { ROOT, runKeyz } from "./support/cli.ts";
+import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 
 interface Fixture {
   dir: string;
@@ -256,3 +256,42 @@ Deno.test("snapshot cache: a corrupt or foreign cache file is ignored", async ()
     Deno.removeSync(f.dir, { recursive: true });
   }
 });
+
+Deno.test("keyz ls: caches under XDG_CACHE_HOME, none with KEYZ_NO_CACHE, same output", async () => {
+  const f = makeFixture();
+  try {
+    age(f.dir);
+    const env = {
+      PASSWORD_STORE_DIR: f.store,
+      HOME: `${f.dir}/home`,
+      XDG_CACHE_HOME: `${f.dir}/xdg-cache`,
+      NO_COLOR: "1",
+    };
+    const fresh = await runKeyz(["ls"], { env: { ...env, KEYZ_NO_CACHE: "1" } });
+    assertEquals(fresh.code, 0, fresh.stderr);
+    assert(!existsDir(`${f.dir}/xdg-cache`), "KEYZ_NO_CACHE writes no cache");
+    const first = await runKeyz(["ls"], { env });
+    const second = await runKeyz(["ls"], { env });
+    const files = [...Deno.readDirSync(`${f.dir}/xdg-cache/keyz/snapshots`)].map((e) => e.name);
+    assertEquals(files.length, 2, files.join(" "));
+    for (const name of files) {
+      const mode = Deno.statSync(`${f.dir}/xdg-cache/keyz/snapshots/${name}`).mode! & 0o777;
+      assertEquals(mode, 0o600, name);
+    }
+    // Ages differ by at most the seconds between runs: compare without the AGE column.
+    const cut = (s: string) => s.split("\n").map((l) => l.replace(/\s+\S+$/, ""));
+    assertEquals(cut(first.stdout), cut(fresh.stdout));
+    assertEquals(cut(second.stdout), cut(fresh.stdout));
+    assertMatch(fresh.stdout, /api\/openai\/main\s+openai\s+spent 12\.50 USD/);
+  } finally {
+    Deno.removeSync(f.dir, { recursive: true });
+  }
+});
+
+function existsDir(p: string): boolean {
+  try {
+    return Deno.statSync(p).isDirectory;
+  } catch {
+    return false;
+  }
+}
