@@ -283,6 +283,15 @@ Deno.test("keyz ls: caches under XDG_CACHE_HOME, none with KEYZ_NO_CACHE, same o
     assertEquals(cut(first.stdout), cut(fresh.stdout));
     assertEquals(cut(second.stdout), cut(fresh.stdout));
     assertMatch(fresh.stdout, /api\/openai\/main\s+openai\s+spent 12\.50 USD/);
+    // No store: one line naming it, exit 3, on the fast path as on the full one.
+    for (const args of [["ls"], ["ls", "--json"], ["show", "x"]]) {
+      const r = await runKeyz(args, { env: { ...env, PASSWORD_STORE_DIR: `${f.dir}/none` } });
+      assertEquals(r.code, 3, args.join(" "));
+      assertEquals(
+        r.stderr,
+        `keyz: no password store at ${f.dir}/none (set PASSWORD_STORE_DIR or create one with \`pass init <gpg-id>\`)\n`,
+      );
+    }
   } finally {
     Deno.removeSync(f.dir, { recursive: true });
   }

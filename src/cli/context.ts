@@ -2,7 +2,7 @@
 import * as env from "../env.ts";
 import { formatProblem, loadProviders, type ProviderSet } from "../providers/load.ts";
 import { PassCliStore } from "../store/pass_cli.ts";
-import type { PassStore } from "../store/store.ts";
+import { noStoreError, type PassStore } from "../store/store.ts";
 import { Sidecars } from "../sidecars/sidecars.ts";
 import type { Mapping } from "../sidecars/schema.ts";
 import { KeyzError } from "../errors.ts";
@@ -31,11 +31,7 @@ export async function openContext(
   const storeDir = env.storeDir();
   const haveStore = await isDir(storeDir);
   if (!haveStore && !opts.storeOptional) {
-    throw new KeyzError(
-      "store",
-      `no password store at ${storeDir}`,
-      "set PASSWORD_STORE_DIR or create one with `pass init <gpg-id>`",
-    );
+    throw noStoreError(storeDir);
   }
   const providers = await loadProviders({
     userDir: `${env.configDir()}/providers`,

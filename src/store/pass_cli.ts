@@ -1,5 +1,5 @@
 /** The real store: a directory of .gpg files, decrypted only through `pass show`. */
-import type { PassStore } from "./store.ts";
+import { noStoreError, type PassStore } from "./store.ts";
 import { parseEntry, type SecretEntry } from "./secret.ts";
 import { KeyzError } from "../errors.ts";
 import { childEnv } from "../env.ts";
@@ -49,14 +49,7 @@ export class PassCliStore implements PassStore {
       await Promise.resolve();
       walk(this.root, "", out);
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) {
-        throw new KeyzError(
-          "store",
-          `no password store at ${this.root}`,
-          "set PASSWORD_STORE_DIR or run `pass init <gpg-id>`",
-        );
-      }
-      throw e;
+      throw e instanceof Deno.errors.NotFound ? noStoreError(this.root) : e;
     }
     return out.sort();
   }

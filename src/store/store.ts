@@ -6,6 +6,15 @@ import type { SecretEntry } from "./secret.ts";
 import { parseEntry } from "./secret.ts";
 import { KeyzError } from "../errors.ts";
 
+/** The one wording for a missing store, wherever keyz finds it missing. */
+export function noStoreError(dir: string): KeyzError {
+  return new KeyzError(
+    "store",
+    `no password store at ${dir}`,
+    "set PASSWORD_STORE_DIR or create one with `pass init <gpg-id>`",
+  );
+}
+
 export interface PassStore {
   /** Absolute store directory. */
   readonly root: string;

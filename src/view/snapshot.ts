@@ -18,6 +18,7 @@
  * loaded at all. Whatever changed is parsed by snapshot_parse.ts, imported on demand.
  */
 import { KeyzError } from "../errors.ts";
+import { noStoreError } from "../store/store.ts";
 import type { ProviderSet } from "../providers/load.ts";
 import type { StoreConfig } from "../config/store_config.ts";
 import type { AccountSidecar, KeySidecar, Mapping } from "../sidecars/schema.ts";
@@ -166,14 +167,7 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
   try {
     walkTree("");
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new KeyzError(
-        "store",
-        `no password store at ${opts.storeDir}`,
-        "set PASSWORD_STORE_DIR or create one with `pass init <gpg-id>`",
-      );
-    }
-    throw e;
+    throw e instanceof Deno.errors.NotFound ? noStoreError(opts.storeDir) : e;
   }
   entries.sort();
 
