@@ -6,7 +6,9 @@ import { render } from "../src/ui/render.ts";
 import { decodeKeys, type Key } from "../src/ui/keys.ts";
 import {
   applyEdit,
+  completeRows,
   type Effect,
+  firstScreenState,
   initState,
   onKey,
   selectedRow,
@@ -248,4 +250,40 @@ Deno.test("first screen from the cached listing: same rows and frame as from the
   assert([...loaded.rows.values()].every((r) => r.view !== undefined));
   assertEquals(strip(loaded), strip(full));
   assertEquals(render(loaded, plain), render(full, plain));
+});
+
+Deno.test("first frame: rows only for shown keys, same frame; completeRows gives the full state", async () => {
+  const views = await makeViews(SAMPLE);
+  const set = await builtins();
+  const listing = JSON.parse(
+    JSON.stringify(listingOf(views, { thresholds: { min_balance: 1 } }, set, [])),
+  );
+  const cases = [
+    { expanded: undefined, sort: undefined, viewport: { width: 80, height: 24 } },
+    { expanded: ["api"], sort: "balance" as const, viewport: { width: 120, height: 30 } },
+    { expanded: [], sort: "state" as const, viewport: { width: 80, height: 24 } },
+    { expanded: ["work", "api/openrouter"], sort: undefined, viewport: { width: 60, height: 12 } },
+  ];
+  for (const c of cases) {
+    const o = {
+      storeDir: "/tmp/store",
+      config: { thresholds: { min_balance: 1 } },
+      now: NOW,
+      providers: listing.providers,
+      listing,
+      ...c,
+    };
+    const full = initState(o);
+    const first = firstScreenState(o);
+    const plain = { ...c.viewport, color: false };
+    assertEquals(render(first, plain), render(full, plain), JSON.stringify(c));
+    // Only what is shown has a row; the tree and its rollups are whole.
+    const shown = visibleItems(first).filter((i) => i.kind === "key").length;
+    assert(first.rows.size >= shown && first.rows.size <= full.rows.size);
+    assertEquals(first.tree.count, full.tree.count);
+    const done = completeRows(first, listing);
+    assertEquals([...done.rows.keys()].sort(), [...full.rows.keys()].sort());
+    assertEquals(render(done, plain), render(full, plain));
+    assertEquals(ids(done), ids(full));
+  }
 });

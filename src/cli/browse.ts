@@ -1,8 +1,9 @@
 /**
  * `keyz browse`: the interactive tree browser (src/ui) on the user's store.
  *
- * The first screen is drawn from the cached listing (src/view/listing_cache.ts) and this module
- * imports nothing heavy at the top, so it appears about as fast as `pass ls` prints. The full
+ * The first screen is drawn from the cached listing (src/view/listing_cache.ts), with rows only
+ * for the keys it shows, and this module imports nothing heavy at the top. Every row is built
+ * right after that frame, before any key is read. The full
  * snapshot (details of every key), and everything copy, sync and edits need, load right after
  * it in the background; an action asked for before then waits for them.
  */
@@ -11,7 +12,7 @@ import { KeyzError } from "../errors.ts";
 import { PassCliStore } from "../store/pass_cli.ts";
 import type { Control, Effects } from "../ui/effects.ts";
 import type { StorePrefs } from "../ui/prefs.ts";
-import { initState, setMessage, updateViews } from "../ui/state.ts";
+import { completeRows, firstScreenState, setMessage, updateViews } from "../ui/state.ts";
 import { runTerminal, writeRaw } from "../ui/terminal.ts";
 import { viewsFromSnapshot } from "../view/keys.ts";
 import { readListing } from "../view/listing_cache.ts";
@@ -55,7 +56,7 @@ export async function browseWith(setup: BrowseSetup): Promise<number> {
     cacheFile: setup.cacheFile,
   };
   const [listing, prefs] = await Promise.all([readListing(opts), rememberedPrefs(setup)]);
-  const initial = initState({
+  const initial = firstScreenState({
     storeDir: setup.storeDir,
     listing,
     config: listing.config,
@@ -70,6 +71,8 @@ export async function browseWith(setup: BrowseSetup): Promise<number> {
     initial,
     color: !env.noColor(),
     start: (c) => {
+      // Synchronously, so no key is handled before every row exists.
+      c.update((s) => completeRows(s, listing));
       effects = loadTheRest(setup, opts, c);
       effects.catch((e) => c.update((s) => setMessage(s, errorText(e), "error")));
     },

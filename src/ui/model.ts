@@ -79,6 +79,31 @@ export function keyRow(view: KeyView, config: StoreConfig, now: Date): KeyRow {
   return rowOf(f, f.state, config, now, view);
 }
 
+/** Every badge that applies to a key, worst first (never empty). */
+export function badgesOf(
+  f: Pick<KeyFacts, "path" | "provider" | "balance" | "lowBalance" | "expiresAt">,
+  state: KeyState,
+  config: StoreConfig,
+  now: Date,
+): readonly Badge[] {
+  const low = f.lowBalance;
+  const amount = f.balance;
+  const isLow = amount !== undefined && (amount <= 0 || (low !== undefined && amount < low));
+  if (!f.expiresAt && !isLow) return SINGLE[state]; // most keys: one badge, no allocation
+  const list: Badge[] = [];
+  if (state === "error") list.push("error");
+  if (f.expiresAt) {
+    const within = thresholdFor(config, f.path, f.provider).expiring_within_days ??
+      DEFAULT_EXPIRING_DAYS;
+    const left = Date.parse(f.expiresAt) - now.getTime();
+    if (left <= 0) list.push("expired");
+    else if (left <= within * DAY) list.push("expiring");
+  }
+  if (isLow) list.push("low");
+  if (state !== "error") list.push(state);
+  return list.sort((a, b) => BADGE_ORDER.indexOf(a) - BADGE_ORDER.indexOf(b));
+}
+
 /** A row from a key's facts (from its view, or from a cached listing row). */
 export function rowOf(
   f: Omit<KeyFacts, "state">,
@@ -87,35 +112,16 @@ export function rowOf(
   now: Date,
   view?: KeyView,
 ): KeyRow {
-  const low = f.lowBalance;
-  const amount = f.balance;
-  const isLow = amount !== undefined && (amount <= 0 || (low !== undefined && amount < low));
-  let badges: readonly Badge[];
-  if (!f.expiresAt && !isLow) badges = SINGLE[state]; // most keys: one badge, no allocation
-  else {
-    const list: Badge[] = [];
-    if (state === "error") list.push("error");
-    if (f.expiresAt) {
-      const within = thresholdFor(config, f.path, f.provider).expiring_within_days ??
-        DEFAULT_EXPIRING_DAYS;
-      const left = Date.parse(f.expiresAt) - now.getTime();
-      if (left <= 0) list.push("expired");
-      else if (left <= within * DAY) list.push("expiring");
-    }
-    if (isLow) list.push("low");
-    if (state !== "error") list.push(state);
-    badges = list.sort((a, b) => BADGE_ORDER.indexOf(a) - BADGE_ORDER.indexOf(b));
-  }
   return {
     path: f.path,
     name: f.path.slice(f.path.lastIndexOf("/") + 1),
     provider: f.provider,
     figure: f.figure,
-    amount,
+    amount: f.balance,
     currency: f.currency,
-    badges,
+    badges: badgesOf(f, state, config, now),
     expiresAt: f.expiresAt,
-    lowBalance: low,
+    lowBalance: f.lowBalance,
     view,
     search: f.search,
   };
@@ -149,61 +155,101 @@ export interface Folder {
   count: number;
 }
 
-/** Build the folder tree from rows (in any order; sorting for display is separate). */
-export function buildTree(rows: Map<string, KeyRow>): Folder {
-  const root: Folder = emptyFolder("", "");
-  const index = new Map<string, Folder>([["", root]]);
-  const folderOf = (path: string): Folder => {
-    const have = index.get(path);
+const RANK = Object.fromEntries(BADGE_ORDER.map((b, i) => [b, i])) as Record<Badge, number>;
+
+/**
+ * Builds the folder tree with its rollups, one key at a time (keys in any order; sorting for
+ * display is separate). Keys usually arrive folder by folder, so the last folder and the
+ * running total of its last currency are kept at hand.
+ */
+export class TreeBuilder {
+  readonly #root: Folder = emptyFolder("", "");
+  readonly #index = new Map<string, Folder>([["", this.#root]]);
+  #last: Folder = this.#root;
+  #worst = BADGE_ORDER.length - 1;
+  #currency: string | undefined;
+  #sum = 0;
+
+  add(path: string, badge: Badge, amount?: number, currency?: string): void {
+    const cut = path.lastIndexOf("/");
+    const last = this.#last;
+    const same = cut < 0
+      ? last === this.#root
+      : cut === last.path.length && last !== this.#root && path.startsWith(last.path);
+    if (!same) {
+      this.#flush();
+      this.#last = this.#folderOf(cut < 0 ? "" : path.slice(0, cut));
+      this.#worst = RANK[this.#last.worst];
+    }
+    const f = this.#last;
+    f.keys.push(path);
+    f.count++;
+    const rank = RANK[badge];
+    if (rank < this.#worst) this.#worst = rank;
+    if (amount !== undefined) {
+      const cur = currency ?? "";
+      if (cur !== this.#currency) {
+        this.#flushSum();
+        this.#currency = cur;
+      }
+      this.#sum += amount;
+    }
+  }
+
+  done(): Folder {
+    this.#flush();
+    rollUp(this.#root);
+    return this.#root;
+  }
+
+  #flush(): void {
+    this.#flushSum();
+    this.#last.worst = BADGE_ORDER[this.#worst];
+  }
+
+  #flushSum(): void {
+    if (this.#currency !== undefined) addTo(this.#last.totals, this.#currency, this.#sum);
+    this.#currency = undefined;
+    this.#sum = 0;
+  }
+
+  #folderOf(path: string): Folder {
+    const have = this.#index.get(path);
     if (have) return have;
     const cut = path.lastIndexOf("/");
-    const parent = folderOf(cut < 0 ? "" : path.slice(0, cut));
+    const parent = this.#folderOf(cut < 0 ? "" : path.slice(0, cut));
     const f = emptyFolder(path, path.slice(cut + 1));
     parent.folders.push(f);
-    index.set(path, f);
+    this.#index.set(path, f);
     return f;
-  };
-  // No sorting here (sortChildren orders what is shown). Rows usually arrive folder by folder:
-  // the last folder is reused while the prefix matches.
-  let last: Folder = root;
-  for (const path of rows.keys()) {
-    const cut = path.lastIndexOf("/");
-    const same = cut < 0
-      ? last === root
-      : cut === last.path.length && last !== root && path.startsWith(last.path);
-    if (!same) last = folderOf(cut < 0 ? "" : path.slice(0, cut));
-    last.keys.push(path);
   }
-  rollUp(root, rows);
-  return root;
+}
+
+/** The folder tree of a set of rows. */
+export function buildTree(rows: Iterable<KeyRow>): Folder {
+  const b = new TreeBuilder();
+  for (const r of rows) b.add(r.path, r.badges[0], r.amount, r.currency);
+  return b.done();
 }
 
 function emptyFolder(path: string, name: string): Folder {
   return { path, name, folders: [], keys: [], worst: "live", totals: new Map(), count: 0 };
 }
 
-/** Recompute a folder's (and its sub-folders') rollups. */
-export function rollUp(f: Folder, rows: Map<string, KeyRow>): void {
-  let worst = BADGE_ORDER.length - 1;
-  const totals = new Map<string, number>();
-  let count = 0;
-  const add = (cur: string, n: number) => totals.set(cur, (totals.get(cur) ?? 0) + n);
+function addTo(totals: Map<string, number>, currency: string, n: number): void {
+  totals.set(currency, (totals.get(currency) ?? 0) + n);
+}
+
+/** Add each sub-folder's rollups (worst badge, totals, count) into its parent's own. */
+function rollUp(f: Folder): void {
+  let worst = RANK[f.worst];
   for (const sub of f.folders) {
-    rollUp(sub, rows);
-    worst = Math.min(worst, BADGE_ORDER.indexOf(sub.worst));
-    for (const [c, n] of sub.totals) add(c, n);
-    count += sub.count;
-  }
-  for (const p of f.keys) {
-    const r = rows.get(p);
-    if (!r) continue;
-    worst = Math.min(worst, BADGE_ORDER.indexOf(r.badges[0]));
-    if (r.amount !== undefined) add(r.currency ?? "", r.amount);
-    count++;
+    rollUp(sub);
+    worst = Math.min(worst, RANK[sub.worst]);
+    for (const [c, n] of sub.totals) addTo(f.totals, c, n);
+    f.count += sub.count;
   }
   f.worst = BADGE_ORDER[worst];
-  f.totals = totals;
-  f.count = count;
 }
 
 /** "135.25 USD + 110.00 CNY" */

@@ -430,7 +430,7 @@ function statusLine(state: UiState, w: number, color: boolean): string {
 
 function header(state: UiState, w: number, color: boolean): string {
   const left = ` keyz browse  ${state.storeDir}`;
-  const right = `${state.rows.size} keys · sort: ${state.sort} `;
+  const right = `${state.tree.count} keys · sort: ${state.sort} `;
   const room = Math.max(0, w - cells(right));
   return paint([[fit(left, room), "bold"], [fitRight(right, w - room)]], color, ["inverse"]);
 }

@@ -9,6 +9,7 @@ import type { KeyView } from "../view/keys.ts";
 import type { Key } from "./keys.ts";
 import {
   BADGE_ORDER,
+  badgesOf,
   buildTree,
   type Folder,
   fuzzyMatch,
@@ -16,6 +17,7 @@ import {
   type KeyRow,
   keyRow,
   rowOf,
+  TreeBuilder,
 } from "./model.ts";
 import { byName, type Listing, type ProviderChoice, rowState } from "../view/listing.ts";
 
@@ -113,7 +115,49 @@ export function initState(o: InitOptions): UiState {
   const rows = "views" in o
     ? new Map(o.views.map((v) => [v.path, keyRow(v, o.config, o.now)]))
     : rowsOfListing(o.listing, o.config, o.now);
-  const tree = buildTree(rows);
+  return stateOf(o, rows, buildTree(rows.values()));
+}
+
+/**
+ * Just enough state to draw the first frame from the listing: the whole tree with its rollups,
+ * but rows only for the keys in expanded folders (building 10,000 rows is a third of the
+ * browser's start-up). Draw it, then replace it with `completeRows` before handling any key:
+ * a filter, a sort or opening a folder needs every row. The frame is the same either way
+ * (tests/ui_state_test.ts).
+ */
+export function firstScreenState(o: InitOptions & { listing: Listing }): UiState {
+  const t = o.now.getTime();
+  const builder = new TreeBuilder();
+  for (const r of o.listing.rows) {
+    const badge = badgesOf(r, rowState(r, o.listing, t), o.config, o.now)[0];
+    builder.add(r.path, badge, r.balance, r.currency);
+  }
+  const tree = builder.done();
+  const expanded = new Set(o.expanded ?? defaultExpansion(tree, o.viewport.height));
+  const rows = new Map<string, KeyRow>();
+  let dir = "", shown = true; // rows come folder by folder: decide once per folder
+  for (const r of o.listing.rows) {
+    const cut = r.path.lastIndexOf("/");
+    if (cut !== dir.length || (cut > 0 && !r.path.startsWith(dir))) {
+      dir = cut < 0 ? "" : r.path.slice(0, cut);
+      shown = dir === "" || expanded.has(dir);
+    }
+    if (shown) rows.set(r.path, rowOf(r, rowState(r, o.listing, t), o.config, o.now));
+  }
+  return stateOf({ ...o, expanded: [...expanded] }, rows, tree);
+}
+
+/** The first screen's state with every row of the listing (the UI state is kept). */
+export function completeRows(state: UiState, listing: Listing): UiState {
+  const rows = rowsOfListing(listing, state.config, state.now);
+  return settle({ ...state, rows, tree: buildTree(rows.values()) });
+}
+
+function stateOf(
+  o: Omit<InitOptions, "views" | "listing">,
+  rows: Map<string, KeyRow>,
+  tree: Folder,
+): UiState {
   const state: UiState = {
     storeDir: o.storeDir,
     config: o.config,
@@ -640,7 +684,7 @@ export function resize(state: UiState, width: number, height: number): UiState {
 export function updateViews(state: UiState, views: KeyView[], now = state.now): UiState {
   const rows = new Map(state.rows);
   for (const v of views) rows.set(v.path, keyRow(v, state.config, now));
-  return settle({ ...state, now, rows, tree: buildTree(rows) });
+  return settle({ ...state, now, rows, tree: buildTree(rows.values()) });
 }
 
 export function syncStarted(state: UiState, paths: string[]): UiState {

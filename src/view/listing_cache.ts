@@ -14,15 +14,16 @@ import {
   writeCache,
 } from "./snapshot.ts";
 
-const FORMAT = 4;
+const FORMAT = 5;
 
 /**
  * One row as stored: a flat array, its folder written once for all rows in it, trailing
  * nones left out, and what follows from other fields left out (a smaller file parses
  * faster). Fields in order:
- *   0 name, 1 provider (index into `ids`), 2 figure (null: the balance with its currency),
- *   3 base state (index into BASES), 4 synced (epoch s), 5 amount (null: the balance),
- *   6 balance, 7 currency, 8 low-balance threshold, 9 expiry, 10 search text.
+ *   0 name, 1 provider (index into `words`), 2 figure (null: the balance with its currency),
+ *   3 base state (index into BASES), 4 synced (seconds after `epoch`), 5 amount (null: the
+ *   balance), 6 balance, 7 currency (index into `words`), 8 low-balance threshold, 9 expiry,
+ *   10 search text.
  */
 type Line = (string | number | null)[];
 
@@ -36,7 +37,10 @@ interface ListingFile extends Omit<Listing, "rows"> {
   build: string;
   store: string;
   stamps: Stamps;
-  ids: string[];
+  /** Provider ids and currencies, each written once. */
+  words: string[];
+  /** Epoch seconds that synced times count from (the earliest). */
+  epoch: number;
   folders: Folders;
 }
 
@@ -45,28 +49,32 @@ const balanceLabel = (r: Pick<ListingRow, "balance" | "currency">) =>
     ? undefined
     : `${formatMoney(r.balance)}${r.currency ? ` ${r.currency}` : ""}`;
 
-function toFolders(rows: ListingRow[]): { ids: string[]; folders: Folders } {
-  const ids: string[] = [];
-  const idIndex = new Map<string, number>();
+function toFolders(rows: ListingRow[]): Pick<ListingFile, "words" | "epoch" | "folders"> {
+  const words: string[] = [];
+  const index = new Map<string, number>();
+  const word = (w: string | undefined) => {
+    if (w === undefined) return null;
+    let i = index.get(w);
+    if (i === undefined) index.set(w, i = words.push(w) - 1);
+    return i;
+  };
+  let epoch = Infinity;
+  for (const r of rows) if (r.syncedMs !== undefined) epoch = Math.min(epoch, r.syncedMs / 1000);
+  epoch = Number.isFinite(epoch) ? Math.floor(epoch) : 0;
   const folders: Folders = [];
   for (const r of rows) {
     const cut = r.path.lastIndexOf("/");
     const dir = cut < 0 ? "" : r.path.slice(0, cut);
     if (folders.length === 0 || folders[folders.length - 1][0] !== dir) folders.push([dir, []]);
-    let id: number | null = null;
-    if (r.provider !== undefined) {
-      id = idIndex.get(r.provider) ?? ids.push(r.provider) - 1;
-      idIndex.set(r.provider, id);
-    }
     const line: Line = [
       r.path.slice(cut + 1),
-      id,
+      word(r.provider),
       r.figure === balanceLabel(r) ? null : r.figure,
       BASES.indexOf(r.base),
-      r.syncedMs === undefined ? null : r.syncedMs / 1000,
+      r.syncedMs === undefined ? null : (r.syncedMs - epoch * 1000) / 1000,
       r.amount === r.balance ? null : r.amount ?? null,
       r.balance ?? null,
-      r.currency ?? null,
+      word(r.currency),
       r.lowBalance ?? null,
       r.expiresAt ?? null,
       r.search || null,
@@ -74,12 +82,13 @@ function toFolders(rows: ListingRow[]): { ids: string[]; folders: Folders } {
     while (line[line.length - 1] === null) line.pop();
     folders[folders.length - 1][1].push(line);
   }
-  return { ids, folders };
+  return { words, epoch, folders };
 }
 
-function fromFolders(ids: string[], folders: Folders): ListingRow[] {
+function fromFolders(f: Pick<ListingFile, "words" | "epoch" | "folders">): ListingRow[] {
+  const { words, epoch } = f;
   const rows: ListingRow[] = [];
-  for (const [dir, lines] of folders) {
+  for (const [dir, lines] of f.folders) {
     const prefix = dir ? `${dir}/` : "";
     for (const l of lines) {
       const row: ListingRow = {
@@ -88,10 +97,10 @@ function fromFolders(ids: string[], folders: Folders): ListingRow[] {
         base: BASES[l[3] as number],
         search: (l[10] as string | undefined) ?? "",
       };
-      if (l[1] != null) row.provider = ids[l[1] as number];
-      if (l[4] != null) row.syncedMs = (l[4] as number) * 1000;
+      if (l[1] != null) row.provider = words[l[1] as number];
+      if (l[4] != null) row.syncedMs = epoch * 1000 + Math.round((l[4] as number) * 1000);
       if (l[6] != null) row.balance = l[6] as number;
-      if (l[7] != null) row.currency = l[7] as string;
+      if (l[7] != null) row.currency = words[l[7] as number];
       const amount = l[5] ?? l[6];
       if (amount != null) row.amount = amount as number;
       row.figure = (l[2] as string | null | undefined) ?? balanceLabel(row) ?? "";
@@ -111,8 +120,9 @@ export async function readListing(opts: SnapshotOptions): Promise<Listing> {
   const file = opts.cacheFile ? listingFileFor(opts.cacheFile) : undefined;
   const cached = file ? readFile(file, opts.storeDir) : undefined;
   if (cached && stampsHold(cached.stamps)) {
-    const { format: _f, build: _b, store: _s, stamps: _st, ids, folders, ...rest } = cached;
-    return { ...rest, rows: fromFolders(ids, folders) };
+    const { format: _f, build: _b, store: _s, stamps: _st, words, epoch, folders, ...rest } =
+      cached;
+    return { ...rest, rows: fromFolders({ words, epoch, folders }) };
   }
   const snapshot = await readSnapshot(opts);
   const listing = listingOf(
@@ -145,7 +155,8 @@ function readFile(file: string, storeDir: string): ListingFile | undefined {
     const c = JSON.parse(Deno.readTextFileSync(file));
     if (
       c && c.format === FORMAT && c.build === buildId() && c.store === storeDir && c.stamps &&
-      Array.isArray(c.folders) && Array.isArray(c.ids) && Array.isArray(c.providers) &&
+      Array.isArray(c.folders) && Array.isArray(c.words) && typeof c.epoch === "number" &&
+      Array.isArray(c.providers) &&
       Array.isArray(c.problems) &&
       c.config
     ) return c as ListingFile;
