@@ -6,6 +6,8 @@ import { viewsFromSnapshot } from "../src/view/keys.ts";
 import { readListing } from "../src/view/listing_cache.ts";
 import { readSnapshot, type SnapshotOptions } from "../src/view/snapshot.ts";
 import { ROOT, runKeyz } from "./support/cli.ts";
+import { completeRows, firstScreenState, initState } from "../src/ui/state.ts";
+import { render } from "../src/ui/render.ts";
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 
 interface Fixture {
@@ -304,3 +306,32 @@ function existsDir(p: string): boolean {
     return false;
   }
 }
+
+Deno.test("browser first frame from the cached listing file equals the full state's frame", async () => {
+  const f = makeFixture();
+  try {
+    age(f.dir);
+    await readListing(f.opts);
+    const cached = await readListing(f.opts); // from the file: rows visited, not made
+    assert(cached.visit !== undefined, "read back from the listing file");
+    const fresh = await readListing({ ...f.opts, cacheFile: undefined });
+    const now = new Date("2026-01-01T00:10:00Z");
+    for (const expanded of [undefined, ["api", "api/openai"], []]) {
+      const o = {
+        storeDir: f.store,
+        config: fresh.config,
+        now,
+        providers: fresh.providers,
+        viewport: { width: 90, height: 20 },
+        expanded,
+      };
+      const plain = { width: 90, height: 20, color: false };
+      const first = firstScreenState({ ...o, listing: cached });
+      const full = initState({ ...o, listing: fresh });
+      assertEquals(render(first, plain), render(full, plain));
+      assertEquals(render(completeRows(first, cached), plain), render(full, plain));
+    }
+  } finally {
+    Deno.removeSync(f.dir, { recursive: true });
+  }
+});

@@ -5,7 +5,7 @@
 import type { StoreConfig } from "../config/store_config.ts";
 import type { HistoryLine, KeySidecar, Mapping } from "../sidecars/schema.ts";
 import { SCHEMA_VERSION } from "../sidecars/layout.ts";
-import type { KeyView } from "../view/keys.ts";
+import type { KeyState, KeyView } from "../view/keys.ts";
 import type { Key } from "./keys.ts";
 import {
   BADGE_ORDER,
@@ -19,7 +19,14 @@ import {
   rowOf,
   TreeBuilder,
 } from "./model.ts";
-import { byName, type Listing, type ProviderChoice, rowState } from "../view/listing.ts";
+import {
+  byName,
+  eachRow,
+  type Listing,
+  type ListingRow,
+  type ProviderChoice,
+  rowState,
+} from "../view/listing.ts";
 
 export type SortBy = "name" | "balance" | "state";
 export const SORTS: readonly SortBy[] = ["name", "balance", "state"];
@@ -127,22 +134,33 @@ export function initState(o: InitOptions): UiState {
  */
 export function firstScreenState(o: InitOptions & { listing: Listing }): UiState {
   const t = o.now.getTime();
+  const rows = new Map<string, KeyRow>();
+  // Rows of the keys in these folders are made (folder by folder: decided once per folder).
+  const addShownRows = (expanded: Set<string>) => {
+    let dir = "", shown = true;
+    return (r: Readonly<ListingRow>, state: KeyState) => {
+      const cut = r.path.lastIndexOf("/");
+      if (cut !== dir.length || (cut > 0 && !r.path.startsWith(dir))) {
+        dir = cut < 0 ? "" : r.path.slice(0, cut);
+        shown = dir === "" || expanded.has(dir);
+      }
+      if (shown) rows.set(r.path, rowOf(r, state, o.config, o.now));
+    };
+  };
+  // With remembered folders, one pass does both; on a first run the default expansion needs
+  // the tree first.
+  const known = o.expanded && addShownRows(new Set(o.expanded));
   const builder = new TreeBuilder();
-  for (const r of o.listing.rows) {
-    const badge = badgesOf(r, rowState(r, o.listing, t), o.config, o.now)[0];
-    builder.add(r.path, badge, r.balance, r.currency);
-  }
+  eachRow(o.listing, (r) => {
+    const state = rowState(r, o.listing, t);
+    builder.add(r.path, badgesOf(r, state, o.config, o.now)[0], r.balance, r.currency);
+    known?.(r, state);
+  });
   const tree = builder.done();
   const expanded = new Set(o.expanded ?? defaultExpansion(tree, o.viewport.height));
-  const rows = new Map<string, KeyRow>();
-  let dir = "", shown = true; // rows come folder by folder: decide once per folder
-  for (const r of o.listing.rows) {
-    const cut = r.path.lastIndexOf("/");
-    if (cut !== dir.length || (cut > 0 && !r.path.startsWith(dir))) {
-      dir = cut < 0 ? "" : r.path.slice(0, cut);
-      shown = dir === "" || expanded.has(dir);
-    }
-    if (shown) rows.set(r.path, rowOf(r, rowState(r, o.listing, t), o.config, o.now));
+  if (!known) {
+    const add = addShownRows(expanded);
+    eachRow(o.listing, (r) => add(r, rowState(r, o.listing, t)));
   }
   return stateOf({ ...o, expanded: [...expanded] }, rows, tree);
 }

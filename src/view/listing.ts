@@ -73,8 +73,13 @@ export interface ProviderChoice {
 }
 
 export interface Listing {
-  /** Sorted by name (byName). */
+  /** Sorted by name (byName). A cached listing makes these objects when first asked. */
   rows: ListingRow[];
+  /**
+   * Visit every row in order without making an object per row: the row passed in is reused for
+   * the next one, so read it and do not keep it. Absent: visit `rows`.
+   */
+  visit?(fn: (row: Readonly<ListingRow>) => void): void;
   /** Provider id -> refresh interval in ms (live until then, stale after). */
   refreshMs: Record<string, number>;
   /** Every known provider, sorted by id. */
@@ -125,6 +130,12 @@ export function listingOf(
   });
   rows.sort((a, b) => byName(a.path, b.path));
   return { rows, refreshMs, providers: providerChoices(providers), problems, config };
+}
+
+/** Every row of a listing, in order (see Listing.visit: do not keep the row). */
+export function eachRow(listing: Listing, fn: (row: Readonly<ListingRow>) => void): void {
+  if (listing.visit) listing.visit(fn);
+  else for (const r of listing.rows) fn(r);
 }
 
 /** The state shown now (the same rule as deriveState in keys.ts). */

@@ -85,12 +85,30 @@ function toFolders(rows: ListingRow[]): Pick<ListingFile, "words" | "epoch" | "f
   return { words, epoch, folders };
 }
 
-function fromFolders(f: Pick<ListingFile, "words" | "epoch" | "folders">): ListingRow[] {
+type Stored = Pick<ListingFile, "words" | "epoch" | "folders">;
+
+/** Decode one stored line into the visitor's reused row (every field set or cleared). */
+function decode(row: ListingRow, f: Stored, prefix: string, l: Line): void {
+  row.path = prefix + (l[0] as string);
+  row.provider = l[1] != null ? f.words[l[1] as number] : undefined;
+  row.base = BASES[l[3] as number];
+  row.syncedMs = l[4] != null ? f.epoch * 1000 + Math.round((l[4] as number) * 1000) : undefined;
+  row.balance = l[6] != null ? l[6] as number : undefined;
+  row.currency = l[7] != null ? f.words[l[7] as number] : undefined;
+  const amount = l[5] ?? l[6];
+  row.amount = amount != null ? amount as number : undefined;
+  row.lowBalance = l[8] != null ? l[8] as number : undefined;
+  row.expiresAt = l[9] != null ? l[9] as string : undefined;
+  row.search = (l[10] as string | undefined) ?? "";
+}
+
+function fromFolders(f: Stored): ListingRow[] {
   const { words, epoch } = f;
   const rows: ListingRow[] = [];
   for (const [dir, lines] of f.folders) {
     const prefix = dir ? `${dir}/` : "";
     for (const l of lines) {
+      // Only the fields present: a row object of four to eight properties, not eleven.
       const row: ListingRow = {
         path: prefix + l[0],
         figure: "",
@@ -112,6 +130,26 @@ function fromFolders(f: Pick<ListingFile, "words" | "epoch" | "folders">): Listi
   return rows;
 }
 
+/** The visitor of a cached listing: one reused row; its figure is worked out only if read. */
+function visitor(f: Stored): Listing["visit"] {
+  return (fn) => {
+    let line: Line = [];
+    const row = {
+      get figure(): string {
+        return (line[2] as string | null | undefined) ?? balanceLabel(this) ?? "";
+      },
+    } as ListingRow;
+    for (const [dir, lines] of f.folders) {
+      const prefix = dir ? `${dir}/` : "";
+      for (const l of lines) {
+        line = l;
+        decode(row, f, prefix, l);
+        fn(row);
+      }
+    }
+  };
+}
+
 export function listingFileFor(snapshotFile: string): string {
   return snapshotFile.replace(/\.json$/, ".listing.json");
 }
@@ -122,7 +160,15 @@ export async function readListing(opts: SnapshotOptions): Promise<Listing> {
   if (cached && stampsHold(cached.stamps)) {
     const { format: _f, build: _b, store: _s, stamps: _st, words, epoch, folders, ...rest } =
       cached;
-    return { ...rest, rows: fromFolders({ words, epoch, folders }) };
+    const stored = { words, epoch, folders };
+    let rows: ListingRow[] | undefined;
+    return {
+      ...rest,
+      get rows() {
+        return rows ??= fromFolders(stored);
+      },
+      visit: visitor(stored),
+    };
   }
   const snapshot = await readSnapshot(opts);
   const listing = listingOf(
