@@ -10,6 +10,9 @@ async function run(args: string[]): Promise<number> {
   const fast = parseFast(args);
   if (fast?.command === "ls") return (await import("./ls.ts")).lsCommand(fast.flags);
   if (fast?.command === "browse") return (await import("./browse.ts")).browseCommand();
+  if (fast?.command === "sync") {
+    return (await import("./sync.ts")).syncCommand(fast.paths, fast.flags);
+  }
   return (await import("./program.ts")).runProgram(args);
 }
 

@@ -9,8 +9,8 @@ import { runProcess } from "../util/process.ts";
 import { KEYZ_DIR, stableJson, writeAtomic } from "../sidecars/files.ts";
 import { hasConflictMarkers, resolveConflictedJson, splitConflict } from "../sidecars/conflict.ts";
 
-export const GIT_MODES = ["commit", "stage", "none"] as const;
-export type GitMode = typeof GIT_MODES[number];
+import { GIT_MODES, type GitMode } from "./modes.ts";
+export { GIT_MODES, type GitMode };
 
 /** The only pathspec keyz ever hands to git. */
 const PATHSPEC = [`:(top,literal)${KEYZ_DIR}`];
