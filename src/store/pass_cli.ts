@@ -1,29 +1,14 @@
 /** The real store: a directory of .gpg files, decrypted only through `pass show`. */
-import { noStoreError, type PassStore } from "./store.ts";
+import { noStoreError, type PassStore, readStoreFolder } from "./store.ts";
 import { parseEntry, type SecretEntry } from "./secret.ts";
 import { KeyzError } from "../errors.ts";
 import { childEnv } from "../env.ts";
 import { runProcess } from "../util/process.ts";
 
 function walk(root: string, rel: string, out: string[]): void {
-  const dir = rel ? `${root}/${rel}` : root;
-  for (const e of Deno.readDirSync(dir)) {
-    if (e.name.startsWith(".")) continue;
-    const path = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory) walk(root, path, out);
-    else if (e.isFile && e.name.endsWith(".gpg")) out.push(path.slice(0, -4));
-    else if (e.isSymlink) {
-      if (e.name.endsWith(".gpg") && isFile(`${root}/${path}`)) out.push(path.slice(0, -4));
-    }
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
+  const { dirs, entries } = readStoreFolder(rel ? `${root}/${rel}` : root);
+  for (const name of entries) out.push(rel ? `${rel}/${name}` : name);
+  for (const d of dirs) walk(root, rel ? `${rel}/${d}` : d, out);
 }
 
 /**

@@ -15,6 +15,30 @@ export function noStoreError(dir: string): KeyzError {
   );
 }
 
+/**
+ * One folder of a store, without decrypting: its sub-folders and its entries (`*.gpg` files, or
+ * links to files, named without the extension). Dot-folders and dot-files are not part of it.
+ */
+export function readStoreFolder(abs: string): { dirs: string[]; entries: string[] } {
+  const dirs: string[] = [], entries: string[] = [];
+  for (const e of Deno.readDirSync(abs)) {
+    if (e.name.startsWith(".")) continue;
+    if (e.isDirectory) dirs.push(e.name);
+    else if (
+      e.name.endsWith(".gpg") && (e.isFile || (e.isSymlink && isFile(`${abs}/${e.name}`)))
+    ) entries.push(e.name.slice(0, -4));
+  }
+  return { dirs, entries };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
 export interface PassStore {
   /** Absolute store directory. */
   readonly root: string;

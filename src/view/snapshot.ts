@@ -18,7 +18,7 @@
  * loaded at all. Whatever changed is parsed by snapshot_parse.ts, imported on demand.
  */
 import { KeyzError } from "../errors.ts";
-import { noStoreError } from "../store/store.ts";
+import { noStoreError, readStoreFolder } from "../store/store.ts";
 import type { ProviderSet } from "../providers/load.ts";
 import type { StoreConfig } from "../config/store_config.ts";
 import type { AccountSidecar, KeySidecar, Mapping } from "../sidecars/schema.ts";
@@ -302,11 +302,9 @@ export function stampsHold(stamps: Stamps): boolean {
     }
     if (now !== m) return false;
   }
-  for (const [file, st] of Object.entries(stamps.files)) {
-    const now = stampOf(file, () => false);
-    if (st.m === 0 || now.m !== st.m || now.s !== st.s || now.i !== st.i) return false;
-  }
-  return true;
+  const now: Record<string, Stamp> = {};
+  for (const file of Object.keys(stamps.files)) now[file] = stampOf(file, () => false);
+  return sameStamps(stamps.files, now);
 }
 
 function compact(kind: "key" | "account", id: string, s: Stored<unknown>): Compact {
@@ -436,25 +434,8 @@ function sameStamps(a: Record<string, Stamp>, b: Record<string, Stamp>): boolean
 }
 
 function listTree(root: string, rel: string, m: number): TreeDir {
-  const abs = rel ? `${root}/${rel}` : root;
-  const rec: TreeDir = { m, dirs: [], files: [] };
-  for (const e of Deno.readDirSync(abs)) {
-    if (e.name.startsWith(".")) continue;
-    if (e.isDirectory) rec.dirs.push(e.name);
-    else if (e.name.endsWith(".gpg") && (e.isFile || (e.isSymlink && isFile(`${abs}/${e.name}`)))) {
-      rec.files.push(e.name.slice(0, -4));
-    }
-  }
-  rec.dirs.sort();
-  return rec;
-}
-
-function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
+  const { dirs, entries } = readStoreFolder(rel ? `${root}/${rel}` : root);
+  return { m, dirs: dirs.sort(), files: entries };
 }
 
 function manifestFiles(dir: string): string[] {
