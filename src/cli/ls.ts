@@ -6,12 +6,11 @@ import { KeyzError } from "../errors.ts";
 import {
   age,
   ageSince,
-  headline,
   type KeyState,
   type KeyView,
   viewsFromSnapshot,
 } from "../view/keys.ts";
-import { byName, type ListingRow, rowState } from "../view/listing.ts";
+import { listingOf, type ListingRow, rowState } from "../view/listing.ts";
 import { openListing, openSnapshot } from "./open_snapshot.ts";
 import { color, outJson, outLines, table } from "./output.ts";
 import type { KeyOutput } from "./output_schemas.ts";
@@ -49,9 +48,6 @@ const stateColor: Record<KeyState, (s: string) => string> = {
   unavailable: color.dim,
 };
 
-/** Plain code-unit order (ISO timestamps). */
-const byText = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
-
 /** Rows in the requested order; `rows` come sorted by name. */
 function sortRows(rows: ListingRow[], by: SortBy): ListingRow[] {
   if (by === "name") return rows;
@@ -64,18 +60,6 @@ function sortRows(rows: ListingRow[], by: SortBy): ListingRow[] {
       ? (a, b) => amount(b) - amount(a) || byIndex(a, b)
       : (a, b) => synced(b) - synced(a) || byIndex(a, b),
   );
-}
-
-function sortViews(views: KeyView[], by: SortBy): KeyView[] {
-  const amount = (v: KeyView) => headline(v.account?.metadata).amount ?? Number.NEGATIVE_INFINITY;
-  const synced = (v: KeyView) => v.account?.synced_at ?? "";
-  const sorted = [...views];
-  if (by === "balance") {
-    sorted.sort((a, b) => amount(b) - amount(a) || byName(a.path, b.path));
-  } else if (by === "synced") {
-    sorted.sort((a, b) => byText(synced(b), synced(a)) || byName(a.path, b.path));
-  } else sorted.sort((a, b) => byName(a.path, b.path));
-  return sorted;
 }
 
 export async function lsCommand(
@@ -112,7 +96,10 @@ async function lsJson(flags: { sort: SortBy; provider?: string }): Promise<numbe
   const now = new Date();
   let views = viewsFromSnapshot(snapshot, now);
   if (flags.provider) views = views.filter((v) => v.mapping?.provider === flags.provider);
-  outJson({ keys: sortViews(views, flags.sort).map((v) => keyJson(v, now)) });
+  // The same order as plain ls: sorted through the listing made of these views.
+  const byPath = new Map(views.map((v) => [v.path, v]));
+  const { rows } = listingOf(views, snapshot.config, snapshot.providers, []);
+  outJson({ keys: sortRows(rows, flags.sort).map((r) => keyJson(byPath.get(r.path)!, now)) });
   return 0;
 }
 
