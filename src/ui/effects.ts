@@ -9,7 +9,10 @@ import { acquireLock } from "../sidecars/lock.ts";
 import { syncKeys, type SyncResult } from "../sync/sync.ts";
 import { viewKey } from "../view/keys.ts";
 import { type ClipMethod, OSC52_CLEAR, osc52Set } from "./clipboard.ts";
-import type { LoadContext } from "./load.ts";
+import type { ProviderSet } from "../providers/load.ts";
+import type { PassStore } from "../store/store.ts";
+import type { Mapping } from "../sidecars/schema.ts";
+import type { Sidecars } from "../sidecars/sidecars.ts";
 import { writePrefs } from "./prefs.ts";
 import {
   type Effect,
@@ -45,6 +48,15 @@ export interface EffectDeps {
 export interface Control {
   state(): UiState;
   update(fn: (s: UiState) => UiState): void;
+}
+
+/** The store and what was read of it: what copy, sync and edits act on. */
+export interface LoadContext {
+  storeDir: string;
+  store: PassStore;
+  sidecars: Sidecars;
+  providers: ProviderSet;
+  map: Record<string, Mapping>;
 }
 
 export class Effects {
