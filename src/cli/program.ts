@@ -34,6 +34,14 @@ function positiveInt(v: string): number {
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
+// The key selection shared by `env` and `run`.
+const providerOption = () =>
+  new Option("-p, --provider <id>", "every key of this provider (repeatable)")
+    .argParser(collect).default([] as string[]);
+const useOption = () =>
+  new Option("--use <path>", "the key that wins a variable claimed twice (repeatable)")
+    .argParser(collect).default([] as string[]);
+
 /** Build the program. `setExit` receives each action's exit code. */
 export function buildProgram(setExit: (code: number) => void) {
   const run = <A extends unknown[]>(fn: (...a: A) => Promise<number>) => async (...a: A) =>
@@ -167,18 +175,8 @@ export function buildProgram(setExit: (code: number) => void) {
         ["sh", "fish", "dotenv", "json"] as const,
       ).default("sh" as const),
     )
-    .option(
-      "-p, --provider <id>",
-      "every key of this provider (repeatable)",
-      collect,
-      [] as string[],
-    )
-    .option(
-      "--use <path>",
-      "the key that wins a variable claimed twice (repeatable)",
-      collect,
-      [] as string[],
-    )
+    .addOption(providerOption())
+    .addOption(useOption())
     .option("--force", "print even when stdout is a terminal")
     .addHelpText(
       "after",
@@ -192,18 +190,8 @@ export function buildProgram(setExit: (code: number) => void) {
   program.command("run")
     .description("run a command with keys in its environment (through the keyz-run wrapper)")
     .argument("[keys...]", "entries, folders or NAME=PATH, then -- COMMAND [ARG...]")
-    .option(
-      "-p, --provider <id>",
-      "every key of this provider (repeatable)",
-      collect,
-      [] as string[],
-    )
-    .option(
-      "--use <path>",
-      "the key that wins a variable claimed twice (repeatable)",
-      collect,
-      [] as string[],
-    )
+    .addOption(providerOption())
+    .addOption(useOption())
     .addHelpText(
       "after",
       "\nkeyz may start only pass and git, so the bin/keyz-run wrapper starts COMMAND:\n" +
