@@ -3,13 +3,7 @@
  * through the snapshot cache): no decryption, no network.
  */
 import { KeyzError } from "../errors.ts";
-import {
-  age,
-  ageSince,
-  type KeyState,
-  type KeyView,
-  viewsFromSnapshot,
-} from "../view/keys.ts";
+import { age, ageSince, type KeyState, type KeyView, viewsFromSnapshot } from "../view/keys.ts";
 import { listingOf, type ListingRow, rowState } from "../view/listing.ts";
 import { openListing, openSnapshot } from "./open_snapshot.ts";
 import { color, outJson, outLines, table } from "./output.ts";
