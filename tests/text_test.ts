@@ -1,5 +1,5 @@
 // Terminal text: data can never move the cursor, set the title or forge a line (trust rule 4).
-import { assertEquals } from "node:assert/strict";
+import { assertEquals } from "./support/assert.ts";
 import { escapeTerminal } from "../src/util/text.ts";
 
 Deno.test("escapeTerminal: C0, C1, DEL and bidi controls become visible escapes", () => {
