@@ -206,9 +206,7 @@ async function benchList() {
       account,
       provider,
       metadata: { kind: "balance", balance: i / 100, currency: "USD" },
-      synced_at: now,
-      last_success_at: now,
-      last_error: null,
+      fetched_at: now,
     });
   }
   // First run: no cache yet, every sidecar is read and validated, the caches are written.

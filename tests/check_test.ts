@@ -6,7 +6,7 @@ import { assertNoSecret, runKeyz } from "./support/cli.ts";
 import { CheckOutput } from "../src/cli/output_schemas.ts";
 import { checkKey, effectiveThresholds } from "../src/check/check.ts";
 import { escapeLabel } from "../src/check/prometheus.ts";
-import { parseDuration } from "../src/keyenv/duration.ts";
+import { parseDuration } from "../src/util/duration.ts";
 import type { KeyView } from "../src/view/keys.ts";
 import type { LoadedProvider } from "../src/providers/load.ts";
 

@@ -2,10 +2,13 @@
  * Key figures in the Prometheus text exposition format (version 0.0.4), for node_exporter's
  * textfile collector: one series per key, labelled with its path and provider.
  */
-import type { KeyView } from "../view/keys.ts";
+import type { EntryView } from "../view/entries.ts";
 import type { KeyCheck } from "./check.ts";
 
-/** Label values: backslash, double quote and newline are escaped (exposition format spec). */
+/**
+ * Label values: backslash, double quote and newline are escaped (exposition format spec); the
+ * format allows any other UTF-8, so control characters pass as they are inside the quotes.
+ */
 export function escapeLabel(value: string): string {
   return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
 }
@@ -27,7 +30,11 @@ interface Family {
   samples: string[];
 }
 
-export function renderPrometheus(views: KeyView[], checks: KeyCheck[]): string {
+/**
+ * One series per key. Only keys are exported (never an ordinary password's path): the caller
+ * passes the views of keys, and `checks` for the same keys.
+ */
+export function renderPrometheus(views: EntryView[], checks: KeyCheck[]): string {
   const fam = (name: string, help: string): Family => ({ name, help, samples: [] });
   const families = {
     up: fam("keyz_up", "1 when the key's last sync succeeded, 0 when it failed or never ran"),
@@ -43,18 +50,19 @@ export function renderPrometheus(views: KeyView[], checks: KeyCheck[]): string {
   };
   const checkOf = new Map(checks.map((c) => [c.path, c]));
   for (const v of views) {
-    const base = { path: v.path, provider: v.mapping?.provider ?? "" };
+    if (v.recognition.kind !== "key") continue;
+    const base = { path: v.path, provider: v.recognition.provider };
     const add = (f: Family, value: number, extra: Record<string, string> = {}) =>
       f.samples.push(`${f.name}${labels({ ...base, ...extra })} ${num(value)}`);
     const a = v.account;
-    const m = a?.metadata;
+    const m = a?.fetched_at ? a.metadata : null;
     const cur: Record<string, string> = m?.currency ? { currency: m.currency } : {};
-    add(families.up, a && !a.last_error && a.last_success_at ? 1 : 0);
+    add(families.up, m && !v.attempt?.error ? 1 : 0);
     const amount = m?.balance ?? m?.limit_remaining;
     if (amount !== undefined) add(families.balance, amount, cur);
     if (m?.spend !== undefined) add(families.spend, m.spend, cur);
     if (m?.quota_used_percent !== undefined) add(families.quota, m.quota_used_percent);
-    if (a?.last_success_at) add(families.synced, Date.parse(a.last_success_at) / 1000);
+    if (m && a?.fetched_at) add(families.synced, Date.parse(a.fetched_at) / 1000);
     const expires = v.key?.expires_at ?? m?.expires_at;
     if (expires) add(families.expires, Date.parse(expires) / 1000);
     add(families.attention, checkOf.get(v.path)?.issues.length ?? 0);

@@ -14,7 +14,7 @@ import type { Control, Effects } from "../ui/effects.ts";
 import type { StorePrefs } from "../ui/prefs.ts";
 import { completeRows, firstScreenState, setMessage, updateViews } from "../ui/state.ts";
 import { runTerminal, writeRaw } from "../ui/terminal.ts";
-import { viewsFromSnapshot } from "../view/keys.ts";
+import { viewsFromSnapshot } from "../view/entries.ts";
 import { readListing } from "../view/listing_cache.ts";
 import {
   cacheFileFor,
@@ -92,16 +92,14 @@ export async function browseWith(setup: BrowseSetup): Promise<number> {
 /** After the first screen: every key's full view, then what actions need. */
 async function loadTheRest(setup: BrowseSetup, opts: SnapshotOptions, c: Control) {
   const snapshot = await readSnapshot(opts);
-  const views = viewsFromSnapshot(snapshot, new Date());
+  const views = viewsFromSnapshot(snapshot);
   c.update((s) => updateViews(s, views, new Date()));
-  const [{ Effects }, { kyClient }, { untrustedProviders }, { Sidecars }, { clipMethod }] =
-    await Promise.all([
-      import("../ui/effects.ts"),
-      import("../fetch/http.ts"),
-      import("../providers/trust.ts"),
-      import("../sidecars/sidecars.ts"),
-      import("../ui/clipboard.ts"),
-    ]);
+  const [{ Effects }, { kyClient }, { Sidecars }, { clipMethod }] = await Promise.all([
+    import("../ui/effects.ts"),
+    import("../fetch/http.ts"),
+    import("../sidecars/sidecars.ts"),
+    import("../ui/clipboard.ts"),
+  ]);
   return new Effects({
     ctx: {
       storeDir: setup.storeDir,
@@ -115,7 +113,6 @@ async function loadTheRest(setup: BrowseSetup, opts: SnapshotOptions, c: Control
     http: kyClient,
     baseUrlOverride: setup.baseUrlOverride,
     retryBaseMs: setup.retryBaseMs,
-    untrusted: await untrustedProviders(snapshot.providers, setup.configDir),
     clip: clipMethod(setup.childEnv),
     clipSeconds: setup.clipSeconds,
     writeRaw,

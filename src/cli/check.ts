@@ -3,9 +3,12 @@ import { readStoreConfig } from "../config/store_config.ts";
 import { ExitCode, KeyzError } from "../errors.ts";
 import { type CheckFlags, checkKey, type KeyCheck, summarizeChecks } from "../check/check.ts";
 import { renderPrometheus } from "../check/prometheus.ts";
-import { parseDuration } from "../keyenv/duration.ts";
-import { viewKeys } from "../view/keys.ts";
-import { expandPaths, openContext } from "./context.ts";
+import { parseDuration } from "../util/duration.ts";
+import { baseStateOf } from "../view/entries.ts";
+import { isKeyState } from "../view/judge.ts";
+import { escapeTerminal } from "../util/text.ts";
+import { isoSeconds } from "../util/time.ts";
+import { expandPaths, openContext, viewsOf } from "./context.ts";
 import { color, isQuiet, out, outJson, outLines, table } from "./output.ts";
 
 export const CHECK_FORMATS = ["text", "json", "prometheus"] as const;
@@ -38,12 +41,7 @@ export function checkFlags(o: CheckOptions): CheckFlags {
 /** The stable `keyz check --json` document (schema/output/check.schema.json). */
 export function checkJson(checks: KeyCheck[], now: Date) {
   const summary = summarizeChecks(checks);
-  return {
-    ok: summary.attention === 0,
-    checked_at: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
-    summary,
-    keys: checks,
-  };
+  return { ok: summary.attention === 0, checked_at: isoSeconds(now), summary, keys: checks };
 }
 
 export async function checkCommand(args: string[], opts: CheckOptions): Promise<number> {
@@ -56,8 +54,13 @@ export async function checkCommand(args: string[], opts: CheckOptions): Promise<
   }
   const now = new Date();
   const paths = args.length ? await expandPaths(ctx, args) : await ctx.store.list();
-  let views = await viewKeys({ ...ctx, now }, paths.sort());
-  if (opts.provider) views = views.filter((v) => v.mapping?.provider === opts.provider);
+  // Keys only: an ordinary password is never checked, counted or exported.
+  let views = (await viewsOf(ctx, paths.sort())).filter((v) => isKeyState(baseStateOf(v)));
+  if (opts.provider) {
+    views = views.filter((v) =>
+      v.recognition.kind === "key" && v.recognition.provider === opts.provider
+    );
+  }
   const checks = views.map((v) => checkKey(v, cfg, flags, now));
   const summary = summarizeChecks(checks);
   const code = summary.attention ? ExitCode.attention : ExitCode.ok;
@@ -66,7 +69,13 @@ export async function checkCommand(args: string[], opts: CheckOptions): Promise<
     Deno.stdout.writeSync(new TextEncoder().encode(renderPrometheus(views, checks)));
   } else {
     const rows = checks.flatMap((c) =>
-      c.issues.map((i) => [color.red("!"), c.path, c.provider ?? "-", i.kind, i.message])
+      c.issues.map((i) => [
+        color.red("!"),
+        escapeTerminal(c.path),
+        escapeTerminal(c.provider ?? "-"),
+        i.kind,
+        escapeTerminal(i.message),
+      ])
     );
     outLines(table(rows));
     if (!isQuiet()) {

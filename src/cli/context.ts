@@ -8,13 +8,28 @@ import type { Mapping } from "../sidecars/schema.ts";
 import { KeyzError } from "../errors.ts";
 import { normalizePassPath } from "../store/path.ts";
 import { debug, warn } from "./output.ts";
+import { type EntryView, viewEntry, type ViewSources } from "../view/entries.ts";
+import { fileSources } from "../view/file_sources.ts";
 
 export interface Context {
   storeDir: string;
+  /** `$XDG_CONFIG_HOME/keyz`: user manifests, trust records, browser prefs. */
+  configDir: string;
   store: PassStore;
   sidecars: Sidecars;
   providers: ProviderSet;
   map: Record<string, Mapping>;
+}
+
+/** What entry views are built from, read from the files now. */
+export async function sourcesOf(ctx: Context): Promise<ViewSources> {
+  return await fileSources(ctx.sidecars, ctx.providers, ctx.configDir);
+}
+
+/** Views of some entries, read from the files now. */
+export async function viewsOf(ctx: Context, paths: readonly string[]): Promise<EntryView[]> {
+  const src = await sourcesOf(ctx);
+  return paths.map((p) => viewEntry(src, p));
 }
 
 async function isDir(path: string): Promise<boolean> {
@@ -48,6 +63,7 @@ export async function openContext(
   const sidecars = new Sidecars(storeDir);
   return {
     storeDir,
+    configDir: env.configDir(),
     store: new PassCliStore(storeDir),
     sidecars,
     providers,
@@ -88,4 +104,18 @@ export async function expandPaths(ctx: Context, inputs: string[]): Promise<strin
     below.forEach((e) => out.add(e));
   }
   return [...out];
+}
+
+/** Like expandPaths, and which of them were named one by one (not found inside a folder). */
+export async function expandNamed(
+  ctx: Context,
+  inputs: string[],
+): Promise<{ paths: string[]; named: Set<string> }> {
+  const all = new Set(await ctx.store.list());
+  const named = new Set<string>();
+  for (const input of inputs) {
+    const p = normalizePassPath(input);
+    if (all.has(p)) named.add(p);
+  }
+  return { paths: await expandPaths(ctx, inputs), named };
 }

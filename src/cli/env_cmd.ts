@@ -12,8 +12,9 @@ import {
   resolveAssignments,
 } from "../keyenv/select.ts";
 import { normalizePassPath } from "../store/path.ts";
-import { resolveMapping, viewKeys } from "../view/keys.ts";
-import { type Context, expandPaths, openContext } from "./context.ts";
+import { baseStateOf, viewEntry } from "../view/entries.ts";
+import { isKeyState } from "../view/judge.ts";
+import { type Context, expandPaths, openContext, sourcesOf } from "./context.ts";
 import { debug, warn } from "./output.ts";
 
 export interface SelectOptions {
@@ -32,6 +33,9 @@ export async function selectAssignments(
   }
   const wanted: { path: string; name?: string; direct: boolean }[] = [];
   const all = await ctx.store.list();
+  const src = await sourcesOf(ctx);
+  // A folder or provider selects its keys only: never an ordinary password beside them.
+  const isKey = (path: string) => isKeyState(baseStateOf(viewEntry(src, path)));
   for (const arg of args) {
     const sel = parseSelector(arg);
     const p = normalizePassPath(sel.raw);
@@ -46,7 +50,10 @@ export async function selectAssignments(
       wanted.push({ path: p, name: sel.name, direct: true });
     } else {
       const direct = all.includes(p);
-      for (const e of await expandPaths(ctx, [p])) wanted.push({ path: e, direct });
+      for (const e of await expandPaths(ctx, [p])) {
+        if (direct || isKey(e)) wanted.push({ path: e, direct });
+        else debug(`left out ${e}: not a key`);
+      }
     }
   }
   for (const id of opts.provider) {
@@ -54,7 +61,8 @@ export async function selectAssignments(
       throw new KeyzError("usage", `unknown provider ${id}`, "see `keyz providers list`");
     }
     for (const e of all) {
-      if (resolveMapping(e, ctx.map, ctx.providers)?.provider === id) {
+      const v = viewEntry(src, e);
+      if (v.recognition.kind === "key" && v.recognition.provider === id && isKey(e)) {
         wanted.push({ path: e, direct: false });
       }
     }
@@ -67,8 +75,7 @@ export async function selectAssignments(
     if (!wanted.some((w) => w.path === u)) wanted.push({ path: u, direct: true });
   }
   const views = new Map(
-    (await viewKeys({ ...ctx, now: new Date() }, [...new Set(wanted.map((w) => w.path))]))
-      .map((v) => [v.path, v]),
+    [...new Set(wanted.map((w) => w.path))].map((p) => [p, viewEntry(src, p)]),
   );
   const candidates: Candidate[] = wanted.map((w) => {
     const v = views.get(w.path);

@@ -10,7 +10,7 @@ import type { SyncFlags } from "./sync.ts";
 import { GIT_MODES } from "../git/modes.ts";
 
 export type FastCommand =
-  | { command: "ls"; flags: { json?: true; sort: SortBy; provider?: string } }
+  | { command: "ls"; flags: { json?: true; all?: true; sort: SortBy; provider?: string } }
   | { command: "sync"; paths: string[]; flags: SyncFlags }
   | { command: "browse" };
 
@@ -20,7 +20,7 @@ export function parseFast(args: readonly string[]): FastCommand | undefined {
   if (args.length === 1 && args[0] === "browse") return { command: "browse" };
   if (args[0] === "sync") return parseSync(args);
   if (args[0] !== "ls") return undefined;
-  const flags: { json?: true; sort: SortBy; provider?: string } = { sort: "name" };
+  const flags: { json?: true; all?: true; sort: SortBy; provider?: string } = { sort: "name" };
   const seen = new Set<string>();
   for (let i = 1; i < args.length; i++) {
     let name = args[i];
@@ -28,9 +28,11 @@ export function parseFast(args: readonly string[]): FastCommand | undefined {
     const eq = name.indexOf("=");
     if (name.startsWith("--") && eq > 0) [name, value] = [name.slice(0, eq), name.slice(eq + 1)];
     if (name === "-p") name = "--provider";
+    if (name === "-a") name = "--all";
     if (seen.has(name)) return undefined;
     seen.add(name);
     if (name === "--json" && value === undefined) flags.json = true;
+    else if (name === "--all" && value === undefined) flags.all = true;
     else if (name === "--sort" || name === "--provider") {
       value ??= args[++i];
       if (value === undefined || value === "" || value.startsWith("-")) return undefined;
@@ -43,7 +45,10 @@ export function parseFast(args: readonly string[]): FastCommand | undefined {
   return { command: "ls", flags };
 }
 
-/** `sync [paths...] [-a|--all] [-p|--provider id] [--json] [-c|--concurrency n] [--git mode]` */
+/**
+ * `sync [paths...] [-a|--all] [--stale] [-p|--provider id] [--json] [-c|--concurrency n]
+ * [--git mode]`
+ */
 function parseSync(args: readonly string[]): FastCommand | undefined {
   const flags: SyncFlags = { concurrency: 16 };
   const paths: string[] = [];
@@ -61,8 +66,8 @@ function parseSync(args: readonly string[]): FastCommand | undefined {
     name = { "-a": "--all", "-p": "--provider", "-c": "--concurrency" }[name] ?? name;
     if (seen.has(name)) return undefined;
     seen.add(name);
-    if ((name === "--all" || name === "--json") && value === undefined) {
-      flags[name === "--all" ? "all" : "json"] = true;
+    if ((name === "--all" || name === "--json" || name === "--stale") && value === undefined) {
+      flags[name === "--all" ? "all" : name === "--json" ? "json" : "stale"] = true;
       continue;
     }
     if (name !== "--provider" && name !== "--concurrency" && name !== "--git") return undefined;

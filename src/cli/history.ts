@@ -14,10 +14,10 @@ import {
 import { parseJsonText } from "../sidecars/files.ts";
 import { migrating } from "../sidecars/migrate.ts";
 import { AccountSidecar } from "../sidecars/schema.ts";
-import { accountId, paths } from "../sidecars/sidecars.ts";
+import { paths } from "../sidecars/sidecars.ts";
 import { normalizePassPath } from "../store/path.ts";
-import { formatMoney, resolveMapping } from "../view/keys.ts";
-import { openContext } from "./context.ts";
+import { formatMoney } from "../view/format.ts";
+import { openContext, viewsOf } from "./context.ts";
 import { color, out, outJson, table } from "./output.ts";
 
 const SnapshotSchema = migrating("account", AccountSidecar);
@@ -46,10 +46,10 @@ export async function historyCommand(
     }
   }
   const lines = await ctx.sidecars.readHistory(path);
-  const mapping = resolveMapping(path, ctx.map, ctx.providers);
+  const [view] = await viewsOf(ctx, [path]);
   const snapshots: Point[] = [];
-  if (mapping) {
-    const rel = paths.account(accountId(mapping.provider, path, mapping.credential));
+  if (view.accountId) {
+    const rel = paths.account(view.accountId);
     for (const v of await fileVersions(ctx.storeDir, rel)) {
       const r = parseJsonText(v.text, `${rel}@${v.commit.slice(0, 8)}`, SnapshotSchema);
       const p = r.ok ? pointFromSnapshot(r.value) : undefined;
@@ -71,7 +71,7 @@ export async function historyCommand(
   if (flags.json) {
     outJson({
       path,
-      provider: mapping?.provider ?? null,
+      provider: view.recognition.kind === "key" ? view.recognition.provider : null,
       figure: last?.figure ?? null,
       currency: last?.currency ?? null,
       points: points.map((p) => ({ at: p.at, value: p.value, source: p.source })),

@@ -1,99 +1,125 @@
 /**
- * `keyz ls`: what is known about every key, from the snapshot (the file tree and sidecars,
- * through the snapshot cache): no decryption, no network.
+ * `keyz ls`: the keys of the store with provider, figure, state and the figure's age, from the
+ * snapshot (the file tree and sidecars, through the snapshot cache): no decryption, no network.
+ * Entries that are not keys are summed up in one line; `--all` lists them too.
  */
 import { KeyzError } from "../errors.ts";
-import { age, ageSince, type KeyState, type KeyView, viewsFromSnapshot } from "../view/keys.ts";
-import { listingOf, type ListingRow, rowState } from "../view/listing.ts";
-import { openListing, openSnapshot } from "./open_snapshot.ts";
-import { color, outJson, outLines, table } from "./output.ts";
-import type { KeyOutput } from "./output_schemas.ts";
+import { type EntryView, viewsFromSnapshot } from "../view/entries.ts";
+import { ageSince } from "../view/format.ts";
+import { isKeyState, judge, type KeyState } from "../view/judge.ts";
+import {
+  compareRemaining,
+  entrySummary,
+  listingOf,
+  type ListingRow,
+  rowOfView,
+} from "../view/listing.ts";
+import { escapeTerminal } from "../util/text.ts";
+import { keyJson } from "./key_json.ts";
+import { openListing, openSnapshot, snapshotOptions } from "./open_snapshot.ts";
+import type { SnapshotOptions } from "../view/snapshot.ts";
+import { color, isQuiet, out, outJson, outLines, table } from "./output.ts";
 
 export type SortBy = "name" | "balance" | "synced";
 
-/** The stable JSON shape of one key (ls --json items, show --json). */
-export function keyJson(v: KeyView, now: Date): KeyOutput {
-  const a = v.account;
-  return {
-    path: v.path,
-    provider: v.mapping?.provider ?? null,
-    mapped: v.mapping?.how ?? null,
-    credential: v.mapping?.credential ?? null,
-    state: v.state,
-    metadata: a?.metadata ?? null,
-    synced_at: a?.synced_at ?? null,
-    last_success_at: a?.last_success_at ?? null,
-    last_error: a?.last_error ?? null,
-    age: a ? age(a.synced_at, now) : null,
-    notes: v.key?.notes ?? null,
-    tags: v.key?.tags ?? [],
-    expires_at: v.key?.expires_at ?? a?.metadata?.expires_at ?? null,
-    env: v.key?.env ?? v.provider?.manifest.env ?? null,
-    problems: v.problems,
-  };
+export interface LsFlags {
+  json?: boolean;
+  all?: boolean;
+  sort: SortBy;
+  provider?: string;
 }
 
-const stateColor: Record<KeyState, (s: string) => string> = {
-  live: color.green,
-  stale: color.yellow,
-  error: color.red,
-  unmapped: color.dim,
-  never: color.dim,
-  unavailable: color.dim,
-};
+const stateColor = (s: KeyState): (t: string) => string =>
+  s === "live"
+    ? color.green
+    : s === "stale"
+    ? color.yellow
+    : s === "network" || s === "auth" || s === "provider" || s === "config"
+    ? color.red
+    : color.dim;
 
 /** Rows in the requested order; `rows` come sorted by name. */
-function sortRows(rows: ListingRow[], by: SortBy): ListingRow[] {
-  if (by === "name") return rows;
+export function sortRows<R extends Pick<ListingRow, "remaining" | "currency" | "fetchedMs">>(
+  rows: readonly R[],
+  by: SortBy,
+): R[] {
+  if (by === "name") return [...rows];
   const order = new Map(rows.map((r, i) => [r, i]));
-  const byIndex = (a: ListingRow, b: ListingRow) => order.get(a)! - order.get(b)!;
-  const amount = (r: ListingRow) => r.amount ?? Number.NEGATIVE_INFINITY;
-  const synced = (r: ListingRow) => r.syncedMs ?? Number.NEGATIVE_INFINITY;
+  const byIndex = (a: R, b: R) => order.get(a)! - order.get(b)!;
+  const synced = (r: R) => r.fetchedMs ?? Number.NEGATIVE_INFINITY;
   return [...rows].sort(
     by === "balance"
-      ? (a, b) => amount(b) - amount(a) || byIndex(a, b)
+      ? (a, b) => compareRemaining(a, b) || byIndex(a, b)
       : (a, b) => synced(b) - synced(a) || byIndex(a, b),
   );
 }
 
-export async function lsCommand(
-  flags: { json?: boolean; sort: SortBy; provider?: string },
-): Promise<number> {
-  if (flags.json) return await lsJson(flags);
-  const listing = await openListing();
+function row(r: ListingRow, now: number): string[] {
+  const { state } = judge(r, now);
+  return [
+    escapeTerminal(r.path),
+    r.provider ? escapeTerminal(r.provider) : color.dim("-"),
+    r.figure ? escapeTerminal(r.figure) : color.dim("-"),
+    stateColor(state)(state),
+    r.fetchedMs !== undefined ? ageSince(r.fetchedMs, now) : color.dim("never"),
+  ];
+}
+
+const HEADER = ["PATH", "PROVIDER", "FIGURE", "STATE", "AGE"];
+
+export async function lsCommand(flags: LsFlags): Promise<number> {
+  if (flags.json || flags.all) return await lsFull(flags);
+  return await printListing(snapshotOptions(), flags);
+}
+
+/** Plain `keyz ls` of a store (the demo prints its store through this too). */
+export async function printListing(opts: SnapshotOptions, flags: LsFlags): Promise<number> {
+  const listing = await openListing(opts);
   if (flags.provider && !listing.providers.some((p) => p.id === flags.provider)) {
     throw unknownProvider(flags.provider);
   }
   const now = Date.now();
   let rows = listing.rows;
   if (flags.provider) rows = rows.filter((r) => r.provider === flags.provider);
-  const cells = sortRows(rows, flags.sort).map((r) => {
-    const state = rowState(r, listing, now);
-    return [
-      r.path,
-      r.provider ?? color.dim("-"),
-      r.figure || color.dim("-"),
-      stateColor[state](state),
-      r.syncedMs !== undefined ? ageSince(r.syncedMs, now) : color.dim("never"),
-    ];
-  });
-  outLines(table([["PATH", "PROVIDER", "FIGURE", "STATE", "AGE"].map(color.bold), ...cells]));
+  const cells = sortRows(rows, flags.sort).map((r) => row(r, now));
+  outLines(table([HEADER.map(color.bold), ...cells]));
+  if (!isQuiet() && !flags.provider) {
+    out(color.dim(`${entrySummary(listing.rows.length, listing.others)}${hint(listing.others)}`));
+  }
   return 0;
 }
 
-/** `ls --json`: every field of every key, from the full snapshot. */
-async function lsJson(flags: { sort: SortBy; provider?: string }): Promise<number> {
+const hint = (o: { other: number; ignored: number; not_a_key: number }) =>
+  o.other + o.ignored + o.not_a_key ? " (keyz ls --all)" : "";
+
+/** `ls --json` and `ls --all`: from the full snapshot (every field, every entry). */
+async function lsFull(flags: LsFlags): Promise<number> {
   const snapshot = await openSnapshot();
   if (flags.provider && !snapshot.providers.providers.has(flags.provider)) {
     throw unknownProvider(flags.provider);
   }
   const now = new Date();
-  let views = viewsFromSnapshot(snapshot, now);
-  if (flags.provider) views = views.filter((v) => v.mapping?.provider === flags.provider);
-  // The same order as plain ls: sorted through the listing made of these views.
-  const byPath = new Map(views.map((v) => [v.path, v]));
-  const { rows } = listingOf(views, snapshot.config, snapshot.providers, []);
-  outJson({ keys: sortRows(rows, flags.sort).map((r) => keyJson(byPath.get(r.path)!, now)) });
+  let views = viewsFromSnapshot(snapshot);
+  if (flags.provider) {
+    views = views.filter((v) =>
+      v.recognition.kind === "key" && v.recognition.provider === flags.provider
+    );
+  }
+  const rows = views.map((v) => ({ view: v, row: rowOfView(v, snapshot.config) }));
+  const keys = rows.filter((r) => isKeyState(r.row.base));
+  const shown = flags.all ? rows : keys;
+  const byRow = new Map(shown.map((r) => [r.row, r.view]));
+  const sorted = sortRows(shown.map((r) => r.row), flags.sort).map((r) => byRow.get(r)!);
+  if (flags.json) {
+    const others = listingOf(views, snapshot.config, snapshot.providers, []).others;
+    outJson({ keys: sorted.map((v) => keyJson(v, snapshot.config, now)), others });
+    return 0;
+  }
+  const t = now.getTime();
+  outLines(table([
+    HEADER.map(color.bold),
+    ...sorted.map((v: EntryView) => row(rowOfView(v, snapshot.config), t)),
+  ]));
   return 0;
 }
 

@@ -29,8 +29,8 @@ export async function openSnapshot(opts: { quietProblems?: boolean } = {}) {
 }
 
 /** The listing (what plain `keyz ls` prints), warning about manifests that failed to load. */
-export async function openListing(): Promise<Listing> {
-  const listing = await readListing(snapshotOptions());
+export async function openListing(opts = snapshotOptions()): Promise<Listing> {
+  const listing = await readListing(opts);
   for (const p of listing.problems) warn(`bad manifest skipped: ${p}`);
   return listing;
 }

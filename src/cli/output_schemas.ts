@@ -6,19 +6,35 @@
 import { z } from "zod";
 import { FetchErrorKindSchema } from "../providers/manifest.ts";
 import { LastError, Metadata } from "../sidecars/schema.ts";
-import { ISSUE_KINDS } from "../check/check.ts";
+import { ISSUE_KINDS, KEY_STATES } from "../view/judge.ts";
 import { DoctorCheck } from "../doctor/checks.ts";
 
 const Iso = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
-const KeyState = z.enum(["live", "stale", "error", "unmapped", "never", "unavailable"]);
+const KeyState = z.enum(KEY_STATES).describe(
+  "live, stale: figures and their age; never: not synced yet; unavailable: no account API; " +
+    "network, auth, provider, config: the last sync failed (figures are the last good ones); " +
+    "not_a_key, not_yours, untrusted: recognised but not synced; ignored, other: not keys",
+);
+const IssueKind = z.enum(ISSUE_KINDS);
+const Issue = z.strictObject({ kind: IssueKind, message: z.string() });
 
 /** One key, as in `keyz ls --json` items and `keyz show --json`. */
 export const KeyOutput = z.strictObject({
   path: z.string(),
   provider: z.string().nullable(),
   mapped: z.enum(["explicit", "auto"]).nullable(),
+  /** How keyz recognised the entry (see `keyz help keys`). */
+  recognized: z.discriminatedUnion("how", [
+    z.strictObject({ how: z.literal("explicit") }),
+    z.strictObject({ how: z.literal("auto"), segment: z.string() }),
+    z.strictObject({ how: z.literal("ignored"), rule: z.string() }),
+    z.strictObject({ how: z.literal("none") }),
+  ]),
   credential: z.string().nullable(),
+  params: z.record(z.string(), z.string()),
   state: KeyState,
+  /** What needs attention, as `keyz check` reports it. */
+  issues: z.array(Issue),
   metadata: Metadata.nullable(),
   synced_at: Iso.nullable(),
   last_success_at: Iso.nullable(),
@@ -29,11 +45,17 @@ export const KeyOutput = z.strictObject({
   expires_at: Iso.nullable(),
   env: z.string().nullable(),
   problems: z.array(z.string()),
+  /** The entry was decrypted by a sync and is not a key of this provider. */
+  not_a_key: z.strictObject({ provider: z.string(), at: Iso }).optional(),
 });
 
 export type KeyOutput = z.infer<typeof KeyOutput>;
 
-export const LsOutput = z.strictObject({ keys: z.array(KeyOutput) });
+export const LsOutput = z.strictObject({
+  keys: z.array(KeyOutput),
+  /** Entries that are not keys, counted (listed with `ls --all`). */
+  others: z.strictObject({ other: z.int(), ignored: z.int(), not_a_key: z.int() }).optional(),
+});
 export const ShowOutput = KeyOutput;
 
 const SyncStatus = z.enum(["ok", "error", "skipped", "unsupported"]);
@@ -60,7 +82,6 @@ export const SyncOutput = z.strictObject({
   }),
 });
 
-const IssueKind = z.enum(ISSUE_KINDS);
 export const CheckOutput = z.strictObject({
   ok: z.boolean().describe("true when no key needs attention (exit code 0)"),
   checked_at: Iso,
@@ -79,7 +100,7 @@ export const CheckOutput = z.strictObject({
       expiring_within_ms: z.number().nullable(),
       stale_after_ms: z.number().nullable(),
     }),
-    issues: z.array(z.strictObject({ kind: IssueKind, message: z.string() })),
+    issues: z.array(Issue),
   })),
 });
 

@@ -62,19 +62,21 @@ export function buildProgram(setExit: (code: number) => void) {
     .description("fetch account metadata for keys and store it in the sidecars")
     .argument("[paths...]", "entries or folders (default with --all: every entry)")
     .option("-a, --all", "sync every key in the store")
+    .option("--stale", "only keys not synced within their refresh interval")
     .option("-p, --provider <id>", "only keys of this provider")
     .option("--json", "print one JSON document on stdout")
     .option("-c, --concurrency <n>", "requests in flight at once", positiveInt, 16)
     .addOption(new Option("--git <mode>", "record changes in the store's git").choices(GIT_MODES))
     .addHelpText(
       "after",
-      "\nExamples:\n  keyz sync --all\n  keyz sync api/openrouter --json\n  keyz sync --provider deepseek",
+      "\nExamples:\n  keyz sync --all\n  keyz sync --all --stale      # from cron: only what is due\n  keyz sync api/openrouter --json\n  keyz sync --provider deepseek",
     )
     .action(run(async (paths, opts) => (await sync()).syncCommand(paths, opts)));
 
   program.command("ls")
     .description("list every key with provider, figure, state and age (no decryption, no network)")
     .option("--json", "print JSON")
+    .option("-a, --all", "every entry, also those that are not keys")
     .addOption(
       new Option("--sort <by>", "sort order").choices(["name", "balance", "synced"] as const)
         .default("name" as const),
@@ -84,7 +86,7 @@ export function buildProgram(setExit: (code: number) => void) {
     .action(run(async (opts) => (await ls()).lsCommand(opts)));
 
   program.command("show")
-    .description("everything known about one key (no decryption, no network)")
+    .description("everything known about one entry (no decryption, no network)")
     .argument("<path>", "pass entry")
     .option("--json", "print JSON")
     .addHelpText("after", "\nExample:\n  keyz show api/deepseek/main")
@@ -108,12 +110,29 @@ export function buildProgram(setExit: (code: number) => void) {
       "after",
       "\nExamples:\n  keyz map work/llm openrouter\n  keyz map api/openai/main openai --credential api/openai/admin\n  keyz map cn/kimi moonshot --param region=cn",
     )
+    .option("--json", "print the mapping as JSON")
     .action(run(async (path, provider, opts) => (await map()).mapCommand(path, provider, opts)));
 
   program.command("unmap")
-    .description("remove a key's explicit mapping")
+    .description(
+      "this entry is not a key: remove its mapping, and ignore it if its name is a provider's",
+    )
     .argument("<path>", "pass entry")
-    .action(run(async (path) => (await map()).unmapCommand(path)));
+    .option("--json", "print what changed as JSON")
+    .action(run(async (path, opts) => (await map()).unmapCommand(path, opts)));
+
+  program.command("ignore")
+    .description("never treat these entries as keys (never decrypted); kept in .keyz/config.jsonc")
+    .argument("<paths...>", "entries, folders or globs (* within a segment, ** across)")
+    .option("--json", "print the ignore list as JSON")
+    .addHelpText("after", "\nExamples:\n  keyz ignore bank\n  keyz ignore 'web/*/github'")
+    .action(run(async (paths, opts) => (await map()).ignoreCommand(paths, opts)));
+
+  program.command("unignore")
+    .description("remove ignore rules")
+    .argument("<rules...>", "rules as `keyz ignore` added them")
+    .option("--json", "print the ignore list as JSON")
+    .action(run(async (rules, opts) => (await map()).unignoreCommand(rules, opts)));
 
   const providers = program.command("providers").description(
     "list, show, check and trust provider manifests",

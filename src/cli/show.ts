@@ -1,36 +1,49 @@
-/** `keyz show`: everything known about one key (no decryption, no network). */
-import { viewKey } from "../view/keys.ts";
-import { existingEntry, openContext } from "./context.ts";
-import { keyJson } from "./ls.ts";
+/** `keyz show`: everything known about one entry (no decryption, no network). */
+import { describeRecognition } from "../view/recognize.ts";
+import { escapeTerminal } from "../util/text.ts";
+import { readStoreConfig } from "../config/store_config.ts";
+import { existingEntry, openContext, viewsOf } from "./context.ts";
+import { keyJson } from "./key_json.ts";
 import { color, outJson, outLines, table } from "./output.ts";
 
 export async function showCommand(path: string, flags: { json?: boolean }): Promise<number> {
   const ctx = await openContext();
   const p = await existingEntry(ctx, path);
   const now = new Date();
-  const v = await viewKey({ ...ctx, now }, p);
-  const j = keyJson(v, now);
+  const [v] = await viewsOf(ctx, [p]);
+  const config = await readStoreConfig(ctx.storeDir);
+  const j = keyJson(v, config, now);
   if (flags.json) {
     outJson(j);
     return 0;
   }
   const rows: string[][] = [
     ["path", j.path],
-    ["provider", j.provider ? `${j.provider} (${j.mapped})` : "unmapped"],
+    ["recognized", describeRecognition(v.recognition)],
     ["state", j.state],
   ];
-  if (j.credential) rows.push(["credential", j.credential]);
-  for (const [k, val] of Object.entries(j.metadata ?? {})) rows.push([k, String(val)]);
-  if (j.synced_at) rows.push(["synced_at", `${j.synced_at} (${j.age} ago)`]);
-  if (j.last_success_at) rows.push(["last_success_at", j.last_success_at]);
-  if (j.last_error) {
-    rows.push(["last_error", `${j.last_error.kind}: ${j.last_error.message} (${j.last_error.at})`]);
+  if (j.provider) rows.splice(1, 0, ["provider", j.provider]);
+  if (j.not_a_key) {
+    rows.push([
+      "not a key",
+      `decrypted ${j.not_a_key.at}: not a ${j.not_a_key.provider} key (its shape does not match); ` +
+      `keyz leaves it alone until it changes (keyz ignore ${j.path} to stop recognising it)`,
+    ]);
   }
+  if (j.credential) rows.push(["credential", j.credential]);
+  for (const [k, val] of Object.entries(j.params)) rows.push([`param ${k}`, val]);
+  for (const [k, val] of Object.entries(j.metadata ?? {})) rows.push([k, String(val)]);
+  if (j.last_success_at) rows.push(["figures from", `${j.last_success_at} (${j.age} ago)`]);
+  if (j.synced_at && j.synced_at !== j.last_success_at) rows.push(["last attempt", j.synced_at]);
+  if (j.last_error) {
+    rows.push(["last error", `${j.last_error.kind}: ${j.last_error.message} (${j.last_error.at})`]);
+  }
+  for (const i of j.issues) rows.push(["attention", `${i.kind}: ${i.message}`]);
   if (j.expires_at) rows.push(["expires_at", j.expires_at]);
   if (j.env) rows.push(["env", j.env]);
   if (j.tags.length) rows.push(["tags", j.tags.join(", ")]);
   if (j.notes) rows.push(["notes", j.notes]);
   for (const pr of j.problems) rows.push(["problem", pr]);
-  outLines(table(rows.map(([k, val]) => [color.dim(k), val])));
+  outLines(table(rows.map(([k, val]) => [color.dim(k), escapeTerminal(val)])));
   return 0;
 }

@@ -2,34 +2,60 @@
 import * as env from "../env.ts";
 import { ExitCode, KeyzError } from "../errors.ts";
 import { kyClient } from "../fetch/http.ts";
-import { type GitMode, recordChanges } from "../git/git.ts";
+import type { GitMode } from "../git/git.ts";
+import { syncEntries } from "../sync/session.ts";
+import type { SkipReason } from "../sync/plan.ts";
+import type { SyncResult } from "../sync/sync.ts";
+import { headline } from "../view/format.ts";
+import { age } from "../view/format.ts";
+import { escapeTerminal } from "../util/text.ts";
+import { type Context, expandNamed, openContext } from "./context.ts";
+import {
+  color,
+  debug,
+  isQuiet,
+  isVerbose,
+  out,
+  outJson,
+  outLines,
+  progress,
+  table,
+  warn,
+} from "./output.ts";
+import { recognizerOf } from "../view/entries.ts";
 import { readStoreConfig } from "../config/store_config.ts";
-import { acquireLock } from "../sidecars/lock.ts";
-import { summarize, syncKeys, type SyncResult } from "../sync/sync.ts";
-import { headline } from "../view/keys.ts";
-import { type Context, expandPaths, openContext } from "./context.ts";
-import { color, debug, isQuiet, out, outJson, outLines, progress, table, warn } from "./output.ts";
-import { untrustedProviders } from "../providers/trust.ts";
 
 export interface SyncFlags {
   all?: boolean;
+  stale?: boolean;
   provider?: string;
   json?: boolean;
   concurrency: number;
   git?: GitMode;
 }
 
-async function selectPaths(ctx: Context, args: string[], flags: SyncFlags): Promise<string[]> {
+/** Why an entry named on the command line was not synced, in words. */
+const REASON: Record<SkipReason, string> = {
+  other: "not a key: no provider recognised (keyz map PATH PROVIDER)",
+  ignored: "ignored by the store config (keyz unignore PATH)",
+  not_a_key: "not a key of its provider (decrypted before; its shape does not match)",
+  not_yours: "encrypted for someone else's key (a teammate's)",
+  untrusted: "its provider's manifest is not trusted (keyz providers trust ID)",
+  unknown_provider: "its provider is not loaded (keyz providers list)",
+  fresh: "synced within its refresh interval (--stale)",
+};
+
+async function selectPaths(ctx: Context, args: string[], flags: SyncFlags) {
   if (!flags.all && args.length === 0 && !flags.provider) {
     throw new KeyzError(
       "usage",
       "nothing to sync",
-      "name paths or folders, or use --all or --provider <id>",
+      "name paths or folders, or use --all, --stale or --provider <id>",
     );
   }
-  let paths = flags.all || args.length === 0
-    ? await ctx.store.list()
-    : await expandPaths(ctx, args);
+  const sel = flags.all || args.length === 0
+    ? { paths: await ctx.store.list(), named: new Set<string>() }
+    : await expandNamed(ctx, args);
   if (flags.provider) {
     if (!ctx.providers.providers.has(flags.provider)) {
       throw new KeyzError(
@@ -38,21 +64,14 @@ async function selectPaths(ctx: Context, args: string[], flags: SyncFlags): Prom
         "see `keyz providers list`",
       );
     }
-    const { resolveMapping } = await import("../view/keys.ts");
-    paths = paths.filter((p) =>
-      resolveMapping(p, ctx.map, ctx.providers)?.provider === flags.provider
-    );
+    const cfg = await readStoreConfig(ctx.storeDir);
+    const r = recognizerOf({ providers: ctx.providers, map: ctx.map, config: cfg });
+    sel.paths = sel.paths.filter((p) => {
+      const rec = r.recognize(p);
+      return rec.kind === "key" && rec.provider === flags.provider;
+    });
   }
-  return paths;
-}
-
-function commitMessage(results: SyncResult[]): string {
-  const synced = results.filter((r) =>
-    r.status === "ok" || r.status === "error" || r.status === "unsupported"
-  );
-  const providers = [...new Set(synced.map((r) => r.provider).filter(Boolean))].sort();
-  const shown = providers.length > 4 ? [...providers.slice(0, 4), "..."] : providers;
-  return `keyz: sync ${synced.length} key${synced.length === 1 ? "" : "s"} (${shown.join(", ")})`;
+  return sel;
 }
 
 function humanLine(r: SyncResult): string[] {
@@ -64,81 +83,122 @@ function humanLine(r: SyncResult): string[] {
   const figure = r.status === "ok"
     ? headline(r.metadata).label
     : r.status === "unsupported"
-    ? "n/a"
+    ? headline(r.metadata).label
     : "";
   const note = r.error
-    ? `${r.error.kind}: ${r.error.message}`
+    ? `${r.error.class}: ${r.error.message}`
     : r.status === "unsupported"
     ? r.metadata?.reason ?? ""
+    : r.reason
+    ? REASON[r.reason]
     : "";
   return [
     mark,
-    r.path,
-    r.provider ?? "-",
-    figure,
-    r.status === "error" ? color.red(note) : color.dim(note),
+    escapeTerminal(r.path),
+    escapeTerminal(r.provider ?? "-"),
+    escapeTerminal(figure),
+    r.status === "error" ? color.red(escapeTerminal(note)) : color.dim(escapeTerminal(note)),
   ];
+}
+
+/**
+ * "9 providers unreachable (dns error): figures kept from 2 days ago": when every failure of a
+ * run is the network's, one line says so instead of one per key.
+ */
+function offlineLine(failed: SyncResult[], now: Date): string | undefined {
+  if (failed.length === 0 || failed.some((r) => r.error?.class !== "network")) return undefined;
+  const providers = new Set(failed.map((r) => r.provider));
+  const whys = new Set(
+    failed.map((r) => /:\s*([^:]+)$/.exec(r.error!.message)?.[1]?.trim() ?? "network error"),
+  );
+  const oldest = failed.map((r) => r.metadata?.last_success_at).filter((t): t is string => !!t)
+    .sort()[0];
+  const why = whys.size === 1 ? [...whys][0] : "network errors";
+  const kept = oldest ? `figures kept from ${age(oldest, now)} ago` : "no figures yet";
+  return `${providers.size} provider${
+    providers.size === 1 ? "" : "s"
+  } unreachable (${why}): ${kept}`;
 }
 
 export async function syncCommand(args: string[], flags: SyncFlags): Promise<number> {
   const ctx = await openContext();
-  const paths = await selectPaths(ctx, args, flags);
-  const cfg = await readStoreConfig(ctx.storeDir);
-  const lock = await acquireLock(ctx.storeDir, "sync");
-  let results: SyncResult[];
-  let gitError: KeyzError | undefined;
+  const { paths, named } = await selectPaths(ctx, args, flags);
   const bar = progress();
-  try {
-    let done = 0;
-    results = await syncKeys({
+  let done = 0;
+  const outcome = await syncEntries(
+    {
       store: ctx.store,
       sidecars: ctx.sidecars,
       providers: ctx.providers,
-      map: ctx.map,
-      paths,
-      concurrency: flags.concurrency,
+      configDir: ctx.configDir,
       http: kyClient,
       now: () => new Date(),
       baseUrlOverride: env.baseUrlOverride,
       retryBaseMs: env.retryBaseMs(),
-      untrusted: await untrustedProviders(ctx.providers, env.configDir()),
+      gitMode: flags.git,
+      concurrency: flags.concurrency,
+    },
+    {
+      paths,
+      named,
+      staleOnly: flags.stale,
       onResult: (r) => {
-        bar.update(`syncing ${++done}/${paths.length} ${r.path}`);
-        debug(`${r.path}: ${r.status}${r.error ? ` (${r.error.kind})` : ""}`);
+        if (r.status !== "skipped") bar.update(`syncing ${++done} ${r.path}`);
+        debug(
+          `${r.path}: ${r.status}${
+            r.error ? ` (${r.error.kind})` : r.reason ? ` (${r.reason})` : ""
+          }`,
+        );
       },
-    });
-    bar.done();
-    const mode = flags.git ?? cfg.git ?? "commit";
-    try {
-      const message = commitMessage(results);
-      const committed = await recordChanges(ctx.storeDir, mode, message);
-      debug(`git (${mode}): ${committed ? `committed "${message}"` : "no commit"}`);
-    } catch (e) {
-      if (!(e instanceof KeyzError)) throw e;
-      gitError = e;
-    }
-  } finally {
-    bar.done();
-    await lock.release();
-  }
-  const summary = summarize(results);
+    },
+  ).finally(() => bar.done());
+  const { results, summary } = outcome.value;
+  // Keys are reported; other entries only when named one by one.
+  const shown = results.filter((r) =>
+    named.has(r.path) ||
+    !(r.status === "skipped" && (r.reason === "other" || r.reason === "ignored"))
+  );
+  const others =
+    results.filter((r) =>
+      r.status === "skipped" && (r.reason === "other" || r.reason === "ignored") &&
+      !named.has(r.path)
+    ).length;
+  const fresh = results.filter((r) => r.reason === "fresh").length;
+  const unsynced = results.filter((r) =>
+    named.has(r.path) && r.status !== "ok" && r.status !== "unsupported"
+  );
   if (flags.json) {
-    outJson({ results, summary });
+    outJson({ results: shown, summary: { ...summary, other_entries: others, fresh } });
   } else {
-    // --quiet: only the keys that failed (the exit code tells the rest).
-    const shown = isQuiet() ? results.filter((r) => r.status === "error") : results;
-    outLines(table(shown.map(humanLine)));
-    for (const r of results) for (const w of r.warnings ?? []) warn(`${r.path}: ${w}`);
-    if (!isQuiet()) {
-      out(
-        `${summary.ok} ok, ${summary.error} failed, ${summary.skipped} skipped, ${summary.unsupported} unsupported`,
+    const now = new Date();
+    const failed = shown.filter((r) => r.status === "error");
+    const offline = offlineLine(failed, now);
+    const listed = isQuiet()
+      ? failed
+      : shown.filter((r) =>
+        r.reason !== "fresh" && !(offline && r.status === "error" && !isVerbose())
       );
+    outLines(table(listed.map(humanLine)));
+    for (const r of results) {
+      for (const w of r.warnings ?? []) warn(`${r.path}: ${escapeTerminal(w)}`);
+    }
+    if (offline) warn(offline);
+    if (!isQuiet()) {
+      const parts = [`${summary.ok} ok`, `${summary.error} failed`];
+      if (summary.unsupported) parts.push(`${summary.unsupported} without account API`);
+      if (summary.not_a_key) parts.push(`${summary.not_a_key} not keys`);
+      if (summary.not_yours) parts.push(`${summary.not_yours} not yours`);
+      if (fresh) parts.push(`${fresh} fresh left alone`);
+      const skipped = shown.filter((r) => r.status === "skipped" && r.reason !== "fresh").length;
+      if (skipped) parts.push(`${skipped} skipped`);
+      if (others) parts.push(`${others} other entries`);
+      out(parts.join(", "));
     }
   }
-  if (gitError) {
+  if (outcome.gitError) {
     // Printed last so it is the line a user sees; the sidecars are written either way.
-    warn(gitError.format().replace(/^keyz: /, ""));
+    warn(outcome.gitError.format().replace(/^keyz: /, ""));
     return ExitCode.git;
   }
-  return summary.error > 0 ? ExitCode.attention : ExitCode.ok;
+  return summary.error > 0 || unsynced.length > 0 ? ExitCode.attention : ExitCode.ok;
 }

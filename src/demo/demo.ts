@@ -12,28 +12,30 @@ import { loadProviders } from "../providers/load.ts";
 import { PassCliStore } from "../store/pass_cli.ts";
 import { Sidecars } from "../sidecars/sidecars.ts";
 import { SCHEMA_VERSION } from "../sidecars/schema.ts";
-import { syncKeys } from "../sync/sync.ts";
+import { syncEntries } from "../sync/session.ts";
 import { runProcess } from "../util/process.ts";
-import { age, headline, viewKeys } from "../view/keys.ts";
+import { isoSeconds as iso } from "../util/time.ts";
 import { browseWith, requireTerminal } from "../cli/browse.ts";
-import { color, out, table } from "../cli/output.ts";
+import { printListing } from "../cli/ls.ts";
+import { out } from "../cli/output.ts";
 import { DEMO_FINGERPRINT, DEMO_KEYRING } from "./keyring.ts";
-import { keyRow } from "../ui/model.ts";
-import { badgeText } from "../ui/render.ts";
-import { readStoreConfig } from "../config/store_config.ts";
 
-/** Sample entries: fake keys, one per situation the browser shows. */
+/**
+ * Sample entries: made-up keys in their providers' real shapes, one per situation the browser
+ * shows, among ordinary passwords (which keyz leaves alone).
+ */
 const ENTRIES: Record<string, string> = {
-  "api/deepseek/main": "sk-demo-deepseek-0000000000000000\n",
-  "api/openrouter/team": "sk-or-v1-demo-0000000000000000\n",
-  "work/kimi": "sk-demo-moonshot-0000000000000000\n",
-  "work/siliconflow": "sk-demo-siliconflow-revoked-0000\n",
-  "work/mistral": "demo-mistral-0000000000000000\n",
+  "api/deepseek/main": "sk-0d3m0a1b2c3d4e5f60718293a4b5c6d7\n",
+  "api/openrouter/team":
+    "sk-or-v1-0d3m0000a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7\n",
+  "work/kimi": "sk-D3moKimiA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0\n",
+  "work/siliconflow": "sk-demorevokedabcdefghijklmnopqrstuvwxyzabcdefghijkl\n",
+  "work/mistral": "D3moM1str4lA1b2C3d4E5f6G7h8I9j0K\n",
   "personal/wifi": "correct horse battery staple\n",
+  "web/github": "hunter2-but-longer\nuser: demo\n",
 };
 
 const DAY = 86_400_000;
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** Answers in the providers' documented shapes (see tests/fixtures/providers). */
 export function demoHandler(req: Request): Response {
@@ -149,18 +151,20 @@ export async function runDemo(opts: { browse: boolean }): Promise<number> {
     const store = new PassCliStore(demo.storeDir, { GNUPGHOME: demo.gnupgHome });
     const sidecars = new Sidecars(demo.storeDir);
     const providers = await loadProviders({ storeDir: demo.storeDir });
-    const ctx = { storeDir: demo.storeDir, store, sidecars, providers, map: {} };
-    const paths = await store.list();
     const baseUrlOverride = () => base;
-    await syncKeys({
-      ...ctx,
-      paths,
-      concurrency: 8,
-      http: kyClient,
-      now: () => new Date(),
-      baseUrlOverride,
-      retryBaseMs: 0,
-    });
+    await syncEntries(
+      {
+        store,
+        sidecars,
+        providers,
+        configDir: demo.configDir,
+        http: kyClient,
+        now: () => new Date(),
+        baseUrlOverride,
+        retryBaseMs: 0,
+      },
+      { paths: await store.list() },
+    );
     if (opts.browse) {
       return await browseWith({
         storeDir: demo.storeDir,
@@ -172,24 +176,8 @@ export async function runDemo(opts: { browse: boolean }): Promise<number> {
         clipSeconds: clipTimeSeconds(),
       });
     }
-    // --no-browse: what `keyz ls` would print for the demo store.
-    const config = await readStoreConfig(demo.storeDir);
-    const views = await viewKeys({ ...ctx, now: new Date() }, paths);
-    const rows = views.map((v) => {
-      const r = keyRow(v, config, new Date());
-      return [
-        v.path,
-        v.mapping?.provider ?? "-",
-        headline(v.account?.metadata).label || "-",
-        badgeText(r.badges),
-        v.account ? age(v.account.synced_at, new Date()) : "never",
-      ];
-    });
-    for (
-      const line of table([["PATH", "PROVIDER", "FIGURE", "STATE", "AGE"].map(color.bold), ...rows])
-    ) {
-      out(line);
-    }
+    // --no-browse: exactly what `keyz ls` prints for the demo store.
+    await printListing({ storeDir: demo.storeDir, configDir: demo.configDir }, { sort: "name" });
     out();
     out(`demo store ${demo.storeDir} (removed now); try it yourself: keyz demo`);
     return 0;

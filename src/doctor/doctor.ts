@@ -20,7 +20,9 @@ import { KEYZ_DIR, writeAtomic } from "../sidecars/files.ts";
 import type { SidecarKind } from "../sidecars/migrate.ts";
 import type { Mapping } from "../sidecars/schema.ts";
 import { accountId, paths, Sidecars } from "../sidecars/sidecars.ts";
-import { resolveMapping } from "../view/keys.ts";
+import { baseStateOf, viewEntry, type ViewSources } from "../view/entries.ts";
+import { fileSources } from "../view/file_sources.ts";
+import { isKeyState } from "../view/judge.ts";
 import type { ProviderSet } from "../providers/load.ts";
 import { PassCliStore } from "../store/pass_cli.ts";
 import { runProcess } from "../util/process.ts";
@@ -337,7 +339,11 @@ export async function runDoctor(opts: DoctorOptions): Promise<Check[]> {
     map = await new Sidecars(storeDir).readMap();
   } catch { /* reported by checkSidecars */ }
   checks.push(...mappingChecks(map, entries, providers));
-  checks.push(...await credentialChecks(new Sidecars(storeDir), map, [...entries], providers));
+  let sources: ViewSources | undefined;
+  try {
+    sources = await fileSources(new Sidecars(storeDir), providers, opts.configDir);
+  } catch { /* a broken map or config: reported above */ }
+  if (sources) checks.push(...credentialChecks(sources, [...entries]));
   return checks;
 }
 
@@ -346,24 +352,23 @@ export async function runDoctor(opts: DoctorOptions): Promise<Check[]> {
  * linked. Without decrypting, keyz cannot tell whether the key is itself such a credential,
  * so this is a warning only when the last sync said the credential is missing.
  */
-async function credentialChecks(
-  sidecars: Sidecars,
-  map: Record<string, Mapping>,
-  entries: string[],
-  providers: ProviderSet,
-): Promise<Check[]> {
+function credentialChecks(src: ViewSources, entries: string[]): Check[] {
   const out: Check[] = [];
-  let unmapped = 0;
+  let others = 0;
   for (const path of entries.sort()) {
-    const mapping = resolveMapping(path, map, providers);
-    if (!mapping) {
-      unmapped++;
+    const v = viewEntry(src, path);
+    const r = v.recognition;
+    if (r.kind !== "key" || !isKeyState(baseStateOf(v))) {
+      others++;
       continue;
     }
-    const need = providers.providers.get(mapping.provider)?.manifest.credential;
+    const mapping = {
+      provider: r.provider,
+      credential: r.how === "explicit" ? r.credential : undefined,
+    };
+    const need = v.provider?.manifest.credential;
     if (!need?.required || mapping.credential) continue;
-    const account = await sidecars.readAccount(accountId(mapping.provider, path));
-    const missing = account.ok && account.value.last_error?.kind === "config";
+    const missing = v.attempt?.error?.kind === "config";
     out.push({
       id: "credential",
       status: missing ? "warn" : "info",
@@ -373,12 +378,14 @@ async function credentialChecks(
       hint: `keyz map ${path} ${mapping.provider} --credential <pass-path>`,
     });
   }
-  if (unmapped > 0) {
+  if (others > 0) {
     out.push({
       id: "mapping",
       status: "info",
-      message: `${unmapped} entr${unmapped === 1 ? "y has" : "ies have"} no provider (see keyz ls)`,
-      hint: "keyz map <path> <provider>, or name a folder after the provider",
+      message: `${others} other entr${
+        others === 1 ? "y is" : "ies are"
+      } not keys (see keyz ls --all)`,
+      hint: "keyz map <path> <provider> for a key keyz did not recognise",
     });
   }
   return out;

@@ -117,7 +117,7 @@ export async function unmergedKeyzPaths(storeDir: string): Promise<string[]> {
 
 /**
  * Rewrite the `.keyz/` files git holds as conflicted with their repaired content: JSON sidecars
- * by conflict.ts's rule (newest `synced_at`), history files as the union of both sides' lines.
+ * by conflict.ts's rule (newest `fetched_at`), history files as the union of both sides' lines.
  * Returns the files repaired and those that could not be (left untouched).
  */
 export async function repairConflicts(

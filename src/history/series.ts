@@ -2,10 +2,11 @@
  * A key's recorded figures over time, and what they say about the future: burn rate per day
  * and the date the balance runs out. Pure.
  */
-import type { AccountSidecar, HistoryLine, Metadata } from "../sidecars/schema.ts";
+import type { AccountSidecar, HistoryLine } from "../sidecars/schema.ts";
+import { type FigureKind, headline } from "../view/format.ts";
 
 /** Which figure a series follows: money left, money spent, or percent of a quota used. */
-export type Figure = "balance" | "spend" | "quota";
+export type Figure = FigureKind;
 
 export interface Point {
   at: string;
@@ -16,49 +17,44 @@ export interface Point {
   source: "history" | "git";
 }
 
-type Figures = Pick<
-  Metadata,
-  "kind" | "balance" | "spend" | "limit_remaining" | "quota_used_percent" | "currency"
->;
-
-function headlineOf(f: Figures): { figure: Figure; value: number } | undefined {
-  if (f.kind === "balance") {
-    const v = f.balance ?? f.limit_remaining;
-    return v === undefined ? undefined : { figure: "balance", value: v };
-  }
-  if (f.kind === "spend" && f.spend !== undefined) return { figure: "spend", value: f.spend };
-  if (f.kind === "quota" && f.quota_used_percent !== undefined) {
-    return { figure: "quota", value: f.quota_used_percent };
-  }
-  return undefined;
+/** The headline figure as a point (the same figure ls and the browser show). */
+function pointOf(
+  figures: Parameters<typeof headline>[0],
+  at: string,
+  source: Point["source"],
+): Point | undefined {
+  const h = headline(figures);
+  if (h.figure === undefined || h.value === undefined) return undefined;
+  return {
+    at,
+    value: h.value,
+    figure: h.figure,
+    ...(h.currency ? { currency: h.currency } : {}),
+    source,
+  };
 }
 
 export function pointFromHistory(line: HistoryLine): Point | undefined {
   if (line.status !== "ok" || !line.kind) return undefined;
-  const h = headlineOf({ ...line, kind: line.kind });
-  return h &&
-    { at: line.at, ...h, ...(line.currency ? { currency: line.currency } : {}), source: "history" };
+  const { at: _at, status: _s, provider: _p, error: _e, ...figures } = line;
+  return pointOf({ ...figures, kind: line.kind }, line.at, "history");
 }
 
-/** A committed snapshot; dated by its last success (a failed sync keeps older figures). */
+/** A committed snapshot, dated by when its figures were fetched. */
 export function pointFromSnapshot(a: AccountSidecar): Point | undefined {
-  if (!a.metadata || !a.last_success_at) return undefined;
-  const h = headlineOf(a.metadata);
-  return h && {
-    at: a.last_success_at,
-    ...h,
-    ...(a.metadata.currency ? { currency: a.metadata.currency } : {}),
-    source: "git",
-  };
+  if (!a.metadata || !a.fetched_at) return undefined;
+  return pointOf(a.metadata, a.fetched_at, "git");
 }
 
 /**
- * One series from both sources: deduplicated by time (the history line wins), oldest first,
- * keeping only the figure of the newest point (a provider whose kind changed is not mixed).
+ * One series from both sources: deduplicated by time, oldest first, keeping only the figure of
+ * the newest point (a provider whose kind changed is not mixed). `snapshots` come newest first
+ * (as git logs them) and `history` in the order it was written; of points at the same second
+ * the one recorded last wins (the history line over a snapshot, a newer commit over an older).
  */
 export function mergeSeries(history: Point[], snapshots: Point[], since?: Date): Point[] {
   const byAt = new Map<number, Point>();
-  for (const p of [...snapshots, ...history]) byAt.set(Date.parse(p.at), p);
+  for (const p of [...[...snapshots].reverse(), ...history]) byAt.set(Date.parse(p.at), p);
   const all = [...byAt.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
   const last = all.at(-1);
   if (!last) return [];

@@ -1,8 +1,9 @@
 /**
  * Repair of sidecar files git left with conflict markers (two machines synced the same account,
  * then one pulled). Pure. The winner is decided the same way on every machine, whichever side
- * is "ours": the snapshot with the newest `synced_at`; files without one are merged field by
- * field, a clash going to the larger JSON text (arbitrary but symmetric).
+ * is "ours": the snapshot with the newest `fetched_at` (`synced_at` in version 1 files); files
+ * without one are merged field by field, a clash going to the larger JSON text (arbitrary but
+ * symmetric).
  */
 import { stableJson } from "./files.ts";
 
@@ -45,11 +46,17 @@ function isObject(v: unknown): v is Record<string, Json> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** When an account snapshot's figures were fetched (v2), or last synced (v1). */
+function snapshotTime(o: Record<string, Json>): string | undefined {
+  if (typeof o.fetched_at === "string") return o.fetched_at;
+  return typeof o.synced_at === "string" ? o.synced_at : undefined;
+}
+
 /** Merge two JSON values symmetrically (see the module comment). */
 export function mergeJson(a: Json, b: Json): Json {
   if (isObject(a) && isObject(b)) {
-    const sa = typeof a.synced_at === "string" ? a.synced_at : undefined;
-    const sb = typeof b.synced_at === "string" ? b.synced_at : undefined;
+    const sa = snapshotTime(a);
+    const sb = snapshotTime(b);
     if (sa !== undefined && sb !== undefined) {
       // Snapshots are never mixed: the newer one wins whole (a tie: the larger text).
       if (sa !== sb) return Date.parse(sa) > Date.parse(sb) ? a : b;

@@ -2,7 +2,7 @@
 import { KEYZ_DIR } from "./files.ts";
 
 /** The sidecar format version, written into every file (readers migrate older ones). */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const paths = {
   map: `${KEYZ_DIR}/map.json`,
@@ -11,6 +11,8 @@ export const paths = {
   key: (p: string) => `${KEYZ_DIR}/keys/${p}.json`,
   account: (id: string) => `${KEYZ_DIR}/accounts/${id}.json`,
   history: (p: string) => `${KEYZ_DIR}/history/${p}.jsonl`,
+  /** Untracked per-machine bookkeeping (attempts, errors, entries that are not keys). */
+  state: `${KEYZ_DIR}/state/state.json`,
 };
 
 /**

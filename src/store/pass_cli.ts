@@ -1,5 +1,12 @@
 /** The real store: a directory of .gpg files, decrypted only through `pass show`. */
-import { noStoreError, type PassStore, readStoreFolder } from "./store.ts";
+import {
+  DecryptError,
+  isNoSecretKeyMessage,
+  noStoreError,
+  type PassStore,
+  readStoreFolder,
+  sha256Hex,
+} from "./store.ts";
 import { parseEntry, type SecretEntry } from "./secret.ts";
 import { KeyzError } from "../errors.ts";
 import { childEnv } from "../env.ts";
@@ -53,13 +60,17 @@ export class PassCliStore implements PassStore {
     const r = await runProcess("pass", ["show", "--", path], { env });
     if (r.code !== 0) {
       const why = r.stderr.split("\n").find((l) => l.trim() !== "")?.trim() ?? `exit ${r.code}`;
-      throw new KeyzError(
-        "store",
-        `pass show ${path} failed: ${why.slice(0, 200)}`,
-        "check that gpg can decrypt the store (gpg-agent, GNUPGHOME)",
-      );
+      throw new DecryptError(path, why.slice(0, 200), isNoSecretKeyMessage(r.stderr));
     }
     return parseEntry(r.stdout);
+  }
+
+  async fileSha256(path: string): Promise<string | undefined> {
+    try {
+      return await sha256Hex(await Deno.readFile(`${this.root}/${path}.gpg`));
+    } catch {
+      return undefined;
+    }
   }
 
   /**

@@ -46,8 +46,38 @@ export interface PassStore {
   list(): Promise<string[]>;
   /** Whether an entry exists, without decrypting it. */
   exists(path: string): Promise<boolean>;
-  /** Decrypt one entry through `pass show`. */
+  /** Decrypt one entry through `pass show`; a DecryptError when pass cannot. */
   show(path: string): Promise<SecretEntry>;
+  /** sha256 (hex) of the entry's encrypted file, or undefined when it cannot be read. */
+  fileSha256(path: string): Promise<string | undefined>;
+}
+
+/**
+ * `pass show` failed. `notYours`: gpg holds no secret key for any recipient of the entry (a
+ * teammate's entry in a shared store): not a failure of keyz or of the key.
+ */
+export class DecryptError extends KeyzError {
+  readonly notYours: boolean;
+  constructor(path: string, why: string, notYours: boolean) {
+    super(
+      "store",
+      `pass show ${path} failed: ${why}`,
+      notYours
+        ? "the entry is encrypted for someone else's key"
+        : "check that gpg can decrypt the store (gpg-agent, GNUPGHOME)",
+    );
+    this.notYours = notYours;
+  }
+}
+
+/** Whether pass/gpg failed because no secret key of the entry's recipients is available. */
+export function isNoSecretKeyMessage(stderr: string): boolean {
+  return /\bNo secret key\b|\bno secret key\b|decryption failed: No secret key/.test(stderr);
+}
+
+export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** An in-memory store for unit tests. */
@@ -70,7 +100,18 @@ export class MemoryStore implements PassStore {
     if (text === undefined) {
       return Promise.reject(new KeyzError("path", `no such entry: ${path}`, "see `keyz ls`"));
     }
+    if (text === MemoryStore.NOT_YOURS) {
+      return Promise.reject(new DecryptError(path, "decryption failed: No secret key", true));
+    }
     this.shown.push(path);
     return Promise.resolve(parseEntry(text));
+  }
+  /** An entry's content that stands for "encrypted for someone else". */
+  static readonly NOT_YOURS = "\0not yours\0";
+  fileSha256(path: string): Promise<string | undefined> {
+    const text = this.#entries.get(path);
+    return text === undefined
+      ? Promise.resolve(undefined)
+      : sha256Hex(new TextEncoder().encode(text));
   }
 }

@@ -1,22 +1,33 @@
 /**
- * Sync orchestration: decrypt only the keys being synced, fetch once per account, run
- * providers concurrently under a global and a per-provider cap, and record every outcome in
- * the sidecars. One key's failure never stops the others; last good figures are kept.
+ * Running a sync plan (plan.ts): decrypt only the keys being synced, send a secret only after it
+ * matched its provider's key shape, fetch once per account, run providers concurrently under a
+ * global and a per-provider cap, and record every outcome: figures in the sidecars (git), and
+ * attempts, failures and entries that are not keys in the untracked state. One key's failure
+ * never stops the others; last good figures are kept.
  */
 import { FetchError, type FetchErrorKind, KeyzError } from "../errors.ts";
-import { hostsOf, type ProviderSet } from "../providers/load.ts";
 import type { PassStore } from "../store/store.ts";
+import { DecryptError } from "../store/store.ts";
 import type { Secret } from "../store/secret.ts";
 import type { HttpClient } from "../fetch/http.ts";
 import { fetchMetadata } from "../fetch/run.ts";
-import type { AccountSidecar, KeySidecar, Metadata } from "../sidecars/schema.ts";
-import { SCHEMA_VERSION } from "../sidecars/schema.ts";
-import { accountId, paths as sidecarPaths, type Sidecars } from "../sidecars/sidecars.ts";
-import { type ResolvedMapping, resolveMapping } from "../view/keys.ts";
+import type { Manifest } from "../providers/manifest.ts";
+import type { Metadata } from "../sidecars/schema.ts";
+import type { Sidecars } from "../sidecars/sidecars.ts";
+import { recordFigures } from "../sidecars/record.ts";
+import type { StateFile } from "../sidecars/state.ts";
 import { Limiter } from "../util/limit.ts";
-import type { Mapping } from "../sidecars/schema.ts";
+import { isoSeconds } from "../util/time.ts";
+import { type ErrorClass, errorClassOf } from "../view/judge.ts";
+import type { AccountJob, SkipReason, SyncPlan } from "./plan.ts";
 
-export type SyncStatus = "ok" | "error" | "skipped" | "unsupported";
+export type SyncStatus =
+  | "ok"
+  | "error"
+  | "unsupported"
+  | "not_a_key"
+  | "not_yours"
+  | "skipped";
 
 export interface SyncedMetadata extends Metadata {
   synced_at: string;
@@ -28,30 +39,28 @@ export interface SyncResult {
   path: string;
   provider: string | null;
   status: SyncStatus;
-  error?: { kind: FetchErrorKind | "unmapped" | "untrusted"; message: string };
+  error?: { kind: FetchErrorKind; class: ErrorClass; message: string };
+  /** Why the key was left alone (status skipped, not_a_key, not_yours). */
+  reason?: SkipReason;
+  /** The figures now on record (the last good ones after a failure). */
   metadata: SyncedMetadata | null;
   /** Broken sidecars moved aside during this key's sync (named, with why). */
   warnings?: string[];
 }
 
-export interface SyncOptions {
+export interface SyncDeps {
   store: PassStore;
   sidecars: Sidecars;
-  providers: ProviderSet;
-  map: Record<string, Mapping>;
-  paths: string[];
-  concurrency: number;
+  /** The untracked state, updated in place (the caller saves it). */
+  state: StateFile;
   http: HttpClient;
   now: () => Date;
+  concurrency: number;
   baseUrlOverride: (providerId: string) => string | undefined;
   retryBaseMs: number;
-  /** Provider ids whose manifest is not trusted yet: their keys are skipped. */
-  untrusted?: ReadonlySet<string>;
   /** Called as each key finishes (progress). */
   onResult?: (r: SyncResult) => void;
 }
-
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 /** Replace every known secret in a text (provider messages can echo a key). */
 export function redact(text: string, secrets: readonly string[]): string {
@@ -60,217 +69,238 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-interface AccountJob {
-  id: string;
-  providerId: string;
-  mapping: ResolvedMapping;
-  /** Every key path that shares this account; the first is the one decrypted. */
-  paths: string[];
+/** Whether a secret may be sent as this provider's key (or credential). */
+function shapeVerdict(
+  _manifest: Manifest,
+  secret: Secret,
+  _role: "key" | "credential",
+): "ok" | "blank" | "mismatch" {
+  return secret.reveal().trim() === "" ? "blank" : "ok";
 }
 
-export async function syncKeys(opts: SyncOptions): Promise<SyncResult[]> {
-  const results = new Map<string, SyncResult>();
+/** A failure of one account, before or after talking to the provider. */
+class JobFailure {
+  constructor(readonly error: FetchError) {}
+}
+
+/** A key that turned out not to be one (or not ours): recorded, never a failure. */
+class JobLeftAlone {
+  constructor(
+    readonly status: "not_a_key" | "not_yours",
+    readonly path: string,
+    readonly message: string,
+  ) {}
+}
+
+export async function runPlan(plan: SyncPlan, deps: SyncDeps): Promise<SyncResult[]> {
+  const results: SyncResult[] = [];
   const record = (r: SyncResult) => {
-    results.set(r.path, r);
-    opts.onResult?.(r);
+    results.push(r);
+    deps.onResult?.(r);
   };
-  const accounts = new Map<string, AccountJob>();
-  for (const path of opts.paths) {
-    const mapping = resolveMapping(path, opts.map, opts.providers);
-    const provider = mapping && opts.providers.providers.get(mapping.provider);
-    if (!mapping || !provider) {
-      record({
-        path,
-        provider: mapping?.provider ?? null,
-        status: "skipped",
-        error: {
-          kind: "unmapped",
-          message: mapping
-            ? `provider ${mapping.provider} is not loaded`
-            : "no provider for this path (keyz map <path> <provider>)",
-        },
-        metadata: null,
-      });
-      continue;
-    }
-    if (opts.untrusted?.has(provider.manifest.id)) {
-      record({
-        path,
-        provider: provider.manifest.id,
-        status: "skipped",
-        error: {
-          kind: "untrusted",
-          message: `manifest ${provider.file} would send keys to ${
-            hostsOf(provider.manifest).join(", ")
-          } and is not trusted (keyz providers trust ${provider.manifest.id})`,
-        },
-        metadata: null,
-      });
-      continue;
-    }
-    const id = accountId(provider.manifest.id, path, mapping.credential);
-    const job = accounts.get(id) ??
-      { id, providerId: provider.manifest.id, mapping, paths: [] };
-    job.paths.push(path);
-    accounts.set(id, job);
+  for (const s of plan.skipped) {
+    record({
+      path: s.path,
+      provider: s.provider,
+      status: "skipped",
+      reason: s.reason,
+      metadata: null,
+    });
   }
 
-  const global = new Limiter(opts.concurrency);
-  // Decryption is CPU work (one gpg per key) and requests are waiting: cap them separately,
-  // so many requests can be in flight while gpg runs about as wide as the CPU allows. Two per
-  // core, because each `pass show` also waits on gpg-agent: 200 keys on 2 cores decrypt in
-  // 2.5 s two at a time and 2.2 s four at a time (more gains nothing).
+  const global = new Limiter(deps.concurrency);
+  // Decryption is CPU work (one gpg per key) and requests are waiting: cap them separately, so
+  // many requests can be in flight while gpg runs about as wide as the CPU allows. Two per core,
+  // because each `pass show` also waits on gpg-agent.
   const decrypt = new Limiter(2 * Math.max(1, navigator.hardwareConcurrency ?? 1));
   const perProvider = new Map<string, Limiter>();
   const credentials = new Map<string, Promise<Secret>>();
-  const knownSecrets: string[] = [];
+  const secrets: string[] = [];
+  const show = async (path: string) => {
+    const entry = await decrypt.run(() => deps.store.show(path));
+    secrets.push(entry.key.reveal());
+    return entry;
+  };
   const credentialFor = (path: string) => {
     let p = credentials.get(path);
-    if (!p) {
-      p = decrypt.run(() => opts.store.show(path)).then((e) => {
-        knownSecrets.push(e.key.reveal());
-        return e.key;
-      });
-      credentials.set(path, p);
-    }
+    if (!p) credentials.set(path, p = show(path).then((e) => e.key));
     return p;
   };
-
-  const providerLimiter = (id: string, concurrency: number) => {
-    let limiter = perProvider.get(id);
-    if (!limiter) {
-      limiter = new Limiter(concurrency);
-      perProvider.set(id, limiter);
-    }
+  const providerLimiter = (m: Manifest) => {
+    let limiter = perProvider.get(m.id);
+    if (!limiter) perProvider.set(m.id, limiter = new Limiter(m.concurrency));
     return limiter;
   };
 
-  await Promise.all([...accounts.values()].map(syncAccount));
-
-  async function syncAccount(job: AccountJob): Promise<void> {
-    const manifest = opts.providers.providers.get(job.providerId)!.manifest;
-    const network = providerLimiter(job.providerId, manifest.concurrency);
-    const keyPath = job.paths[0];
+  const syncAccount = async (job: AccountJob): Promise<void> => {
+    const manifest = job.provider.manifest;
+    const shas = new Map<string, string | undefined>();
     let metadata: Metadata | undefined;
     let failure: FetchError | undefined;
-    const secrets: string[] = [];
+    let leftAlone: JobLeftAlone | undefined;
     try {
-      const entry = await decrypt.run(() => opts.store.show(keyPath));
-      secrets.push(entry.key.reveal());
-      const credential = job.mapping.credential
-        ? await credentialFor(job.mapping.credential)
-        : undefined;
-      const vars = { ...entry.fields, ...job.mapping.params };
-      // Requests are capped per provider and overall; decryption (above) is not held up by them.
+      // Every key of the account is decrypted and checked: none may be something else.
+      const entries = [];
+      for (const path of job.paths) {
+        shas.set(path, await deps.store.fileSha256(path));
+        const entry = await show(path).catch((e) => {
+          if (e instanceof DecryptError && e.notYours) {
+            throw new JobLeftAlone("not_yours", path, "encrypted for someone else's key");
+          }
+          throw e;
+        });
+        const verdict = shapeVerdict(manifest, entry.key, "key");
+        if (verdict === "blank") {
+          throw new JobFailure(
+            new FetchError("config", `${path}: the first line is empty (pass keeps the key there)`),
+          );
+        }
+        if (verdict === "mismatch") {
+          throw new JobLeftAlone(
+            "not_a_key",
+            path,
+            `not ${article(manifest.name)} ${manifest.name} key (its shape does not match)`,
+          );
+        }
+        entries.push(entry);
+      }
+      const credentialPath = job.mapping.credential;
+      let credential: Secret | undefined;
+      if (credentialPath) {
+        credential = await credentialFor(credentialPath);
+        const verdict = shapeVerdict(manifest, credential, "credential");
+        if (verdict !== "ok") {
+          throw new JobFailure(
+            new FetchError(
+              "config",
+              `credential ${credentialPath} ${
+                verdict === "blank"
+                  ? "has an empty first line"
+                  : `is not ${
+                    manifest.credential?.description ?? `a ${manifest.name} credential`
+                  } (its shape does not match)`
+              }`,
+            ),
+          );
+        }
+      }
+      const first = entries[0];
+      const vars = { ...first.fields, ...job.mapping.params };
+      const network = providerLimiter(manifest);
       const outcome = await network.run(() =>
         global.run(() =>
           fetchMetadata({
             manifest,
-            path: keyPath,
-            key: entry.key,
+            path: job.paths[0],
+            key: first.key,
             credential,
             vars,
-            now: opts.now(),
-            baseUrlOverride: opts.baseUrlOverride(manifest.id),
-            retryBaseMs: opts.retryBaseMs,
-          }, opts.http)
+            now: deps.now(),
+            baseUrlOverride: deps.baseUrlOverride(manifest.id),
+            retryBaseMs: deps.retryBaseMs,
+          }, deps.http)
         )
       );
       metadata = outcome.metadata;
     } catch (e) {
-      if (e instanceof FetchError) failure = e;
+      if (e instanceof JobLeftAlone) leftAlone = e;
+      else if (e instanceof JobFailure) failure = e.error;
+      else if (e instanceof FetchError) failure = e;
       else if (e instanceof KeyzError) failure = new FetchError("config", e.message);
       else failure = new FetchError("provider", e instanceof Error ? e.message : String(e));
     }
-    const now = iso(opts.now());
-    const previous = await opts.sidecars.readAccount(job.id);
-    const prev = previous.ok ? previous.value : undefined;
-    const warnings: string[] = [];
-    if (!previous.ok && !previous.missing) {
-      // Broken or hand-edited beyond repair: keep it for the user, rebuild from this fetch.
-      warnings.push(await moveAside(opts.sidecars, sidecarPaths.account(job.id), previous.error));
+    const now = deps.now();
+    const at = isoSeconds(now);
+    if (leftAlone) {
+      const sha = shas.get(leftAlone.path);
+      if (sha) {
+        deps.state.entries[leftAlone.path] = leftAlone.status === "not_a_key"
+          ? { not_a_key: { provider: manifest.id, gpg_sha256: sha, at } }
+          : { not_yours: { gpg_sha256: sha, at } };
+      }
+      for (const path of job.paths) {
+        record({
+          path,
+          provider: manifest.id,
+          status: path === leftAlone.path ? leftAlone.status : "skipped",
+          reason: path === leftAlone.path ? leftAlone.status : "not_a_key",
+          metadata: null,
+          ...(path === leftAlone.path ? {} : {
+            warnings: [`not synced: ${leftAlone.path} shares its account and ${leftAlone.message}`],
+          }),
+        });
+      }
+      return;
     }
-    const message = failure ? redact(failure.message, [...secrets, ...knownSecrets]) : undefined;
-    const account: AccountSidecar = {
-      schema_version: SCHEMA_VERSION,
-      account: job.id,
-      provider: job.providerId,
-      metadata: metadata ?? prev?.metadata ?? null,
-      synced_at: now,
-      last_success_at: metadata ? now : prev?.last_success_at ?? null,
-      last_error: failure ? { kind: failure.kind, message: message!, at: now } : null,
-    };
-    await opts.sidecars.writeAccount(account);
+    for (const path of job.paths) delete deps.state.entries[path];
+    const previous = deps.state.accounts[job.id];
+    let warnings: string[] = [];
+    let message: string | undefined;
+    if (metadata) {
+      try {
+        warnings = await recordFigures(deps.sidecars, {
+          account: job.id,
+          provider: manifest.id,
+          keys: job.paths.map((path) => ({ path, gpgSha256: shas.get(path) })),
+          metadata,
+          at: now,
+        });
+        deps.state.accounts[job.id] = { at, failures: 0 };
+      } catch (e) {
+        // A write that fails (a full disk, a refused link) fails this account alone.
+        failure = new FetchError("config", e instanceof Error ? e.message : String(e));
+        metadata = undefined;
+      }
+    }
+    if (failure) {
+      message = redact(failure.message, secrets);
+      deps.state.accounts[job.id] = {
+        at,
+        error: { kind: failure.kind, message },
+        failures: (previous?.error ? previous.failures : 0) + 1,
+      };
+    }
+    const shown = metadata ? { metadata, fetchedAt: at } : await lastGood(deps.sidecars, job.id);
     for (const path of job.paths) {
-      const keyWarning = await ensureKeySidecar(opts.sidecars, path, job);
-      const pathWarnings = keyWarning ? [...warnings, keyWarning] : warnings;
-      await opts.sidecars.appendHistory(path, {
-        at: now,
-        status: failure ? "error" : "ok",
-        provider: job.providerId,
-        ...(metadata ? pickHistory(metadata) : {}),
-        ...(failure ? { error: failure.kind } : {}),
-      });
-      const unsupported = metadata?.kind === "unavailable";
       record({
         path,
-        provider: job.providerId,
-        status: failure ? "error" : unsupported ? "unsupported" : "ok",
-        ...(failure ? { error: { kind: failure.kind, message: message! } } : {}),
-        metadata: account.metadata
+        provider: manifest.id,
+        status: failure ? "error" : metadata?.kind === "unavailable" ? "unsupported" : "ok",
+        ...(failure
+          ? { error: { kind: failure.kind, class: errorClassOf(failure.kind), message: message! } }
+          : {}),
+        metadata: shown
           ? {
-            ...account.metadata,
-            synced_at: now,
-            last_success_at: account.last_success_at,
+            ...shown.metadata,
+            synced_at: at,
+            last_success_at: shown.fetchedAt,
             status: failure ? "error" : "live",
           }
           : null,
-        ...(pathWarnings.length ? { warnings: pathWarnings } : {}),
+        ...(warnings.length ? { warnings } : {}),
       });
     }
-  }
-
-  return opts.paths.map((p) => results.get(p)!);
-}
-
-function pickHistory(m: Metadata) {
-  return {
-    kind: m.kind,
-    ...(m.balance !== undefined ? { balance: m.balance } : {}),
-    ...(m.spend !== undefined ? { spend: m.spend } : {}),
-    ...(m.limit_remaining !== undefined ? { limit_remaining: m.limit_remaining } : {}),
-    ...(m.quota_used_percent !== undefined ? { quota_used_percent: m.quota_used_percent } : {}),
-    ...(m.currency ? { currency: m.currency } : {}),
   };
+
+  await Promise.all(plan.jobs.map(syncAccount));
+  return results;
 }
 
-async function moveAside(sidecars: Sidecars, rel: string, why: KeyzError): Promise<string> {
-  const dest = await sidecars.quarantine(rel);
-  return `${why.message}; moved aside to ${dest} and rebuilt`;
-}
-
-/** Make sure the key sidecar links the account; returns a warning if a broken one was moved. */
-async function ensureKeySidecar(
+async function lastGood(
   sidecars: Sidecars,
-  path: string,
-  job: AccountJob,
-): Promise<string | undefined> {
-  const r = await sidecars.readKey(path);
-  let current: KeySidecar | undefined;
-  let warning: string | undefined;
-  if (r.ok) current = r.value;
-  else if (!r.missing) warning = await moveAside(sidecars, sidecarPaths.key(path), r.error);
-  if (current?.provider === job.providerId && current.account === job.id) return warning;
-  await sidecars.writeKey({
-    ...(current ?? { schema_version: SCHEMA_VERSION, path }),
-    provider: job.providerId,
-    account: job.id,
-  });
-  return warning;
+  id: string,
+): Promise<{ metadata: Metadata; fetchedAt: string } | undefined> {
+  const r = await sidecars.readAccount(id);
+  if (!r.ok || !r.value.metadata || !r.value.fetched_at) return undefined;
+  return { metadata: r.value.metadata, fetchedAt: r.value.fetched_at };
 }
 
-export function summarize(results: SyncResult[]): Record<SyncStatus, number> {
-  const s: Record<SyncStatus, number> = { ok: 0, error: 0, skipped: 0, unsupported: 0 };
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? "an" : "a";
+}
+
+export function summarize(results: readonly SyncResult[]) {
+  const s = { ok: 0, error: 0, skipped: 0, unsupported: 0, not_a_key: 0, not_yours: 0 };
   for (const r of results) s[r.status]++;
   return s;
 }

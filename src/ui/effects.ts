@@ -4,10 +4,12 @@
  */
 import { KeyzError } from "../errors.ts";
 import type { HttpClient } from "../fetch/http.ts";
-import { type GitMode, recordChanges } from "../git/git.ts";
-import { acquireLock } from "../sidecars/lock.ts";
-import { syncKeys, type SyncResult } from "../sync/sync.ts";
-import { viewKey } from "../view/keys.ts";
+import type { GitMode } from "../git/git.ts";
+import { withStoreWrite } from "../git/store_write.ts";
+import { syncEntries } from "../sync/session.ts";
+import type { SyncResult } from "../sync/sync.ts";
+import { type EntryView, viewEntry } from "../view/entries.ts";
+import { fileSources } from "../view/file_sources.ts";
 import { type ClipMethod, OSC52_CLEAR, osc52Set } from "./clipboard.ts";
 import type { ProviderSet } from "../providers/load.ts";
 import type { PassStore } from "../store/store.ts";
@@ -37,7 +39,6 @@ export interface EffectDeps {
   http: HttpClient;
   baseUrlOverride: (providerId: string) => string | undefined;
   retryBaseMs: number;
-  untrusted: ReadonlySet<string>;
   clip: ClipMethod;
   clipSeconds: number;
   /** Write raw bytes to the terminal (OSC 52). */
@@ -58,6 +59,17 @@ export interface LoadContext {
   providers: ProviderSet;
   map: Record<string, Mapping>;
 }
+
+/** Why the browser's sync left a key alone, as its details pane says it. */
+const skipNote: Record<string, string> = {
+  other: "not a key: no provider recognised (press m to map it)",
+  ignored: "ignored by the store config",
+  not_a_key: "not a key of its provider (its shape does not match)",
+  not_yours: "encrypted for someone else's key",
+  untrusted: "its provider's manifest is not trusted (keyz providers trust ID)",
+  unknown_provider: "its provider is not loaded",
+  fresh: "synced within its refresh interval",
+};
 
 export class Effects {
   readonly #deps: EffectDeps;
@@ -164,18 +176,23 @@ export class Effects {
   }
 
   async #locked(what: string, fn: () => Promise<void>): Promise<void> {
-    const lock = await acquireLock(this.#deps.ctx.storeDir, what);
-    try {
-      await fn();
-      await recordChanges(this.#deps.ctx.storeDir, this.#deps.gitMode, `keyz: ${what}`);
-    } finally {
-      await lock.release();
-    }
+    const r = await withStoreWrite(
+      { storeDir: this.#deps.ctx.storeDir, what, gitMode: this.#deps.gitMode },
+      async () => ({ value: await fn(), message: `keyz: ${what}` }),
+    );
+    if (r.gitError) throw r.gitError;
+  }
+
+  /** Views of entries as the files say now. */
+  async #views(paths: string[]): Promise<EntryView[]> {
+    const { ctx, configDir } = this.#deps;
+    const src = await fileSources(ctx.sidecars, ctx.providers, configDir);
+    return paths.map((p) => viewEntry(src, p));
   }
 
   async #refresh(paths: string[], c: Control): Promise<void> {
     const now = this.#deps.now();
-    const views = await Promise.all(paths.map((p) => viewKey({ ...this.#deps.ctx, now }, p)));
+    const views = await this.#views(paths);
     c.update((s) => updateViews(s, views, now));
   }
 
@@ -219,23 +236,25 @@ export class Effects {
     c.update((s) => syncStarted(s, paths));
     let results: SyncResult[] = [];
     try {
-      await this.#locked(`sync ${paths.length} key${paths.length === 1 ? "" : "s"}`, async () => {
-        results = await syncKeys({
+      const outcome = await syncEntries(
+        {
           store: d.ctx.store,
           sidecars: d.ctx.sidecars,
           providers: d.ctx.providers,
-          map: d.ctx.map,
-          paths,
-          concurrency: 8,
+          configDir: d.configDir,
           http: d.http,
           now: d.now,
           baseUrlOverride: d.baseUrlOverride,
           retryBaseMs: d.retryBaseMs,
-          untrusted: d.untrusted,
+          gitMode: d.gitMode,
+        },
+        {
+          paths,
+          named: paths.length === 1 ? new Set(paths) : undefined,
           onResult: (r) => {
-            const note = r.status === "skipped" && r.error ? r.error.message : undefined;
+            const note = r.status === "skipped" && r.reason ? skipNote[r.reason] : undefined;
             const now = d.now();
-            viewKey({ ...d.ctx, now }, r.path).then((v) => {
+            this.#views([r.path]).then(([v]) => {
               c.update((s) => {
                 let next = syncFinished(updateViews(s, [v], now), r.path, note);
                 if (next.history?.path === r.path) next = { ...next, history: undefined };
@@ -244,8 +263,10 @@ export class Effects {
               if (selectedRow(c.state())?.path === r.path) this.#loadHistory(r.path, c);
             }).catch(() => c.update((s) => syncFinished(s, r.path, note)));
           },
-        });
-      });
+        },
+      );
+      results = outcome.value.results;
+      if (outcome.gitError) throw outcome.gitError;
     } finally {
       c.update((s) => {
         let next = s;
@@ -253,15 +274,15 @@ export class Effects {
         return next;
       });
     }
-    const ok = results.filter((r) => r.status === "ok").length;
-    const failed = results.filter((r) => r.status === "error").length;
-    const skipped = results.length - ok - failed;
+    const keys = results.filter((r) => !(r.status === "skipped" && r.reason === "other"));
+    const ok = keys.filter((r) => r.status === "ok" || r.status === "unsupported").length;
+    const failed = keys.filter((r) => r.status === "error").length;
+    const rest = keys.length - ok - failed;
     c.update((s) =>
       setMessage(
         s,
-        `synced ${results.length} key${
-          results.length === 1 ? "" : "s"
-        }: ${ok} ok, ${failed} failed, ${skipped} skipped`,
+        `synced ${keys.length} key${keys.length === 1 ? "" : "s"}: ${ok} ok, ${failed} failed` +
+          (rest ? `, ${rest} left alone` : ""),
         failed ? "error" : "info",
       )
     );

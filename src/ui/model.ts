@@ -3,52 +3,92 @@
  * and a folder tree whose folders roll up their children's worst badge and totals.
  */
 import type { StoreConfig } from "../config/store_config.ts";
-import { thresholdFor } from "../config/threshold.ts";
-import type { KeyState, KeyView } from "../view/keys.ts";
-import { factsOf, type KeyFacts } from "../view/listing.ts";
+import type { EntryView } from "../view/entries.ts";
+import { type Issue, type IssueKind, judge, type Judgement } from "../view/judge.ts";
+import { type ListingRow, rowOfView } from "../view/listing.ts";
 
 export type Badge =
-  | "error"
+  | "auth"
+  | "config"
+  | "provider"
+  | "network"
+  | "disabled"
   | "expired"
   | "low"
   | "expiring"
   | "stale"
-  | "unmapped"
   | "never"
+  | "untrusted"
+  | "not_yours"
   | "unavailable"
   | "live";
 
 /** Worst first: a folder shows the first of these that any key below it has. */
 export const BADGE_ORDER: readonly Badge[] = [
-  "error",
+  "auth",
+  "config",
+  "provider",
+  "network",
+  "disabled",
   "expired",
   "low",
   "expiring",
   "stale",
-  "unmapped",
   "never",
+  "untrusted",
+  "not_yours",
   "unavailable",
   "live",
 ];
 
 /** One symbol per badge, so the state reads without colour (NO_COLOR). */
 export const BADGE_SYMBOL: Record<Badge, string> = {
-  error: "✗",
+  auth: "✗",
+  config: "✗",
+  provider: "✗",
+  network: "○",
+  disabled: "⊘",
   expired: "!",
   low: "↓",
   expiring: "⧗",
   stale: "~",
-  unmapped: "?",
   never: "·",
+  untrusted: "?",
+  not_yours: "≠",
   unavailable: "-",
   live: "✓",
 };
 
-export const DEFAULT_EXPIRING_DAYS = 14;
+/** The word beside the symbol: what a user reads the state as. */
+export const BADGE_LABEL: Record<Badge, string> = {
+  auth: "auth",
+  config: "config",
+  provider: "error",
+  network: "offline",
+  disabled: "disabled",
+  expired: "expired",
+  low: "low",
+  expiring: "expiring",
+  stale: "stale",
+  never: "never",
+  untrusted: "untrusted",
+  not_yours: "not yours",
+  unavailable: "n/a",
+  live: "live",
+};
 
-export interface Thresholds {
-  config: StoreConfig;
-}
+/**
+ * The badge each of `keyz check`'s issue kinds shows as (an `error` issue shows as the state's
+ * error badge). The browser's badges are a projection of the judgement, like check's output.
+ */
+export const ISSUE_BADGE: Record<Exclude<IssueKind, "error">, Badge> = {
+  low_balance: "low",
+  expired: "expired",
+  expiring: "expiring",
+  stale: "stale",
+  never_synced: "never",
+  disabled: "disabled",
+};
 
 export interface KeyRow {
   path: string;
@@ -56,74 +96,67 @@ export interface KeyRow {
   provider?: string;
   /** The headline figure, e.g. "110.00 CNY". */
   figure: string;
-  /** Balance amount (balance-kind figures only), for sorting and folder totals. */
+  /** Money left (balance or remaining limit), for sorting and folder totals. */
   amount?: number;
   currency?: string;
   /** Every badge that applies, worst first (never empty). */
   badges: readonly Badge[];
+  /** What check would report for this key. */
+  issues: readonly Issue[];
   expiresAt?: string;
   lowBalance?: number;
   /**
    * Everything known about the key, for the details pane and edits. Absent while the browser
    * shows its first screen from the cached listing and the full snapshot is still loading.
    */
-  view?: KeyView;
+  view?: EntryView;
   /** Tags and notes (see haystackOf). */
   search: string;
 }
 
-const DAY = 86_400_000;
-
-export function keyRow(view: KeyView, config: StoreConfig, now: Date): KeyRow {
-  const f = factsOf(view, config);
-  return rowOf(f, f.state, config, now, view);
+export function keyRow(view: EntryView, config: StoreConfig, now: Date): KeyRow {
+  const r = rowOfView(view, config);
+  return rowOf(r, judge(r, now.getTime()), view);
 }
 
-/** Every badge that applies to a key, worst first (never empty). */
-export function badgesOf(
-  f: Pick<KeyFacts, "path" | "provider" | "balance" | "lowBalance" | "expiresAt">,
-  state: KeyState,
-  config: StoreConfig,
-  now: Date,
-): readonly Badge[] {
-  const low = f.lowBalance;
-  const amount = f.balance;
-  const isLow = amount !== undefined && (amount <= 0 || (low !== undefined && amount < low));
-  if (!f.expiresAt && !isLow) return SINGLE[state]; // most keys: one badge, no allocation
-  const list: Badge[] = [];
-  if (state === "error") list.push("error");
-  if (f.expiresAt) {
-    const within = thresholdFor(config, f.path, f.provider).expiring_within_days ??
-      DEFAULT_EXPIRING_DAYS;
-    const left = Date.parse(f.expiresAt) - now.getTime();
-    if (left <= 0) list.push("expired");
-    else if (left <= within * DAY) list.push("expiring");
+/** Every badge that applies to a judged key, worst first (never empty). */
+export function badgesOf(j: Pick<Judgement, "state" | "issues">): readonly Badge[] {
+  const state = stateBadge(j.state);
+  if (j.issues.length === 0) return SINGLE[state]; // most keys: one badge, no allocation
+  const list = new Set<Badge>([state]);
+  for (const i of j.issues) {
+    if (i.kind === "error") list.add(state === "live" || state === "stale" ? "config" : state);
+    else list.add(ISSUE_BADGE[i.kind]);
   }
-  if (isLow) list.push("low");
-  if (state !== "error") list.push(state);
-  return list.sort((a, b) => BADGE_ORDER.indexOf(a) - BADGE_ORDER.indexOf(b));
+  return [...list].sort((a, b) => RANK[a] - RANK[b]);
 }
 
-/** A row from a key's facts (from its view, or from a cached listing row). */
-export function rowOf(
-  f: Omit<KeyFacts, "state">,
-  state: KeyState,
-  config: StoreConfig,
-  now: Date,
-  view?: KeyView,
-): KeyRow {
+function stateBadge(s: Judgement["state"]): Badge {
+  switch (s) {
+    case "not_a_key":
+    case "ignored":
+    case "other":
+      return "never"; // not shown in the tree (not keys); a neutral badge if ever asked
+    default:
+      return s;
+  }
+}
+
+/** A row from a key's listing row and its judgement (and its full view, once loaded). */
+export function rowOf(r: Readonly<ListingRow>, j: Judgement, view?: EntryView): KeyRow {
   return {
-    path: f.path,
-    name: f.path.slice(f.path.lastIndexOf("/") + 1),
-    provider: f.provider,
-    figure: f.figure,
-    amount: f.balance,
-    currency: f.currency,
-    badges: badgesOf(f, state, config, now),
-    expiresAt: f.expiresAt,
-    lowBalance: f.lowBalance,
+    path: r.path,
+    name: r.path.slice(r.path.lastIndexOf("/") + 1),
+    provider: r.provider,
+    figure: r.figure,
+    amount: r.remaining,
+    currency: r.currency,
+    badges: badgesOf(j),
+    issues: j.issues,
+    expiresAt: r.expiresAt,
+    lowBalance: j.thresholds.min_balance ?? undefined,
     view,
-    search: f.search,
+    search: r.search,
   };
 }
 
@@ -131,6 +164,8 @@ const SINGLE = Object.fromEntries(BADGE_ORDER.map((b) => [b, [b]])) as unknown a
   Badge,
   readonly Badge[]
 >;
+
+const RANK = Object.fromEntries(BADGE_ORDER.map((b, i) => [b, i])) as Record<Badge, number>;
 
 const haystacks = new WeakMap<KeyRow, string>();
 
@@ -154,8 +189,6 @@ export interface Folder {
   totals: Map<string, number>;
   count: number;
 }
-
-const RANK = Object.fromEntries(BADGE_ORDER.map((b, i) => [b, i])) as Record<Badge, number>;
 
 /**
  * Builds the folder tree with its rollups, one key at a time (keys in any order; sorting for

@@ -4,8 +4,10 @@
  * marker on the selected row).
  */
 import type { HistoryLine } from "../sidecars/schema.ts";
-import { age } from "../view/keys.ts";
-import { type Badge, BADGE_SYMBOL, formatTotals, type KeyRow } from "./model.ts";
+import { age } from "../view/format.ts";
+import { describeRecognition } from "../view/recognize.ts";
+import { pointFromHistory } from "../history/series.ts";
+import { type Badge, BADGE_LABEL, BADGE_SYMBOL, formatTotals, type KeyRow } from "./model.ts";
 import {
   EDIT_FIELDS,
   type Item,
@@ -38,13 +40,18 @@ const SGR = {
 type Style = keyof typeof SGR;
 
 const BADGE_STYLE: Record<Badge, Style> = {
-  error: "red",
+  auth: "red",
+  config: "red",
+  provider: "red",
+  network: "magenta",
+  disabled: "red",
   expired: "red",
   low: "yellow",
   expiring: "yellow",
   stale: "yellow",
-  unmapped: "magenta",
   never: "dim",
+  untrusted: "magenta",
+  not_yours: "dim",
   unavailable: "dim",
   live: "green",
 };
@@ -64,7 +71,7 @@ function paint(segs: Seg[], color: boolean, whole: Style[] = []): string {
 
 export function badgeText(badges: readonly Badge[]): string {
   const symbols = badges.map((b) => BADGE_SYMBOL[b]).join("");
-  return `${symbols} ${badges[0] === "expiring" ? "expiring" : badges[0]}`;
+  return `${symbols} ${BADGE_LABEL[badges[0]]}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -110,7 +117,7 @@ function treeLine(
     if (col.figure) {
       segs.push([fitRight(compactTotals(f.totals, col.figure), col.figure), "dim"], [" "]);
     }
-    badge = `${BADGE_SYMBOL[f.worst]} ${f.worst}`;
+    badge = `${BADGE_SYMBOL[f.worst]} ${BADGE_LABEL[f.worst]}`;
     badgeStyle = BADGE_STYLE[f.worst];
   } else {
     const r = item.row;
@@ -146,13 +153,9 @@ export function compactTotals(totals: Map<string, number>, room: number): string
 
 const SPARKS = "▁▂▃▄▅▆▇█";
 
-/** A sparkline of the figure over the last syncs (failed syncs are gaps). */
+/** A sparkline of the headline figure over the last syncs (failed syncs are gaps). */
 export function sparkline(lines: HistoryLine[], max = 16): string {
-  const values = lines.slice(-max).map((l) =>
-    l.status === "ok"
-      ? l.balance ?? l.limit_remaining ?? l.spend ?? l.quota_used_percent
-      : undefined
-  );
+  const values = lines.slice(-max).map((l) => pointFromHistory(l)?.value);
   const nums = values.filter((v): v is number => v !== undefined);
   if (nums.length === 0) return "";
   const lo = Math.min(...nums);
@@ -187,17 +190,21 @@ export function detailPairs(state: UiState, row: KeyRow): [string, string, Style
     out.push(["details", "reading…", "dim"]);
     return out;
   }
-  const a = v.account;
+  const a = v.account?.fetched_at ? v.account : undefined;
+  const r = v.recognition;
   out.push([
     "provider",
-    v.mapping
-      ? `${v.mapping.provider} (${v.mapping.how === "auto" ? "from path" : "mapped"})` +
+    r.kind === "key"
+      ? `${r.provider} (${r.how === "auto" ? `from path "${r.segment}"` : "mapped"})` +
         (v.provider ? ` · ${v.provider.manifest.name}` : " · not loaded")
-      : "unmapped (press m to map it)",
+      : "not a key (press m to map it)",
   ]);
+  out.push(["found", describeRecognition(r), "dim"]);
   const st = state.syncing.has(row.path)
     ? "↻ syncing…"
-    : `${badgeText(row.badges)}${a ? ` · synced ${age(a.synced_at, now)} ago` : " · never synced"}`;
+    : `${badgeText(row.badges)}${
+      a?.fetched_at ? ` · figures ${age(a.fetched_at, now)} old` : " · never synced"
+    }`;
   out.push(["state", st, state.syncing.has(row.path) ? "blue" : BADGE_STYLE[row.badges[0]]]);
   if (row.figure) out.push(["figure", row.figure, "bold"]);
   const hist = state.history?.path === row.path ? state.history.lines : undefined;
@@ -205,10 +212,11 @@ export function detailPairs(state: UiState, row: KeyRow): [string, string, Style
     out.push(["history", `${sparkline(hist)}  ${hist.length} sync${hist.length === 1 ? "" : "s"}`]);
   }
   const note = state.syncNotes.get(row.path);
-  if (a?.last_error) {
+  const failed = v.attempt?.error;
+  if (failed && v.attempt) {
     out.push([
       "error",
-      `${a.last_error.kind}: ${a.last_error.message} (${age(a.last_error.at, now)} ago)`,
+      `${failed.kind}: ${failed.message} (${age(v.attempt.at, now)} ago)`,
       "red",
     ]);
   }
@@ -221,12 +229,12 @@ export function detailPairs(state: UiState, row: KeyRow): [string, string, Style
   if (env) out.push(["env var", env + (v.key?.env ? "" : " (provider default)")]);
   if (v.key?.tags?.length) out.push(["tags", v.key.tags.join(", ")]);
   if (v.key?.notes) out.push(["notes", v.key.notes]);
-  if (v.mapping?.credential) out.push(["credential", v.mapping.credential]);
-  if (a) out.push(["account", a.account]);
-  if (a?.last_success_at) {
-    out.push(["last ok", `${a.last_success_at} (${age(a.last_success_at, now)} ago)`]);
+  if (r.kind === "key" && r.how === "explicit" && r.credential) {
+    out.push(["credential", r.credential]);
   }
-  if (a) out.push(["last sync", a.synced_at]);
+  if (a) out.push(["account", a.account]);
+  if (a?.fetched_at) out.push(["last ok", `${a.fetched_at} (${age(a.fetched_at, now)} ago)`]);
+  if (v.attempt && v.attempt.at !== a?.fetched_at) out.push(["last try", v.attempt.at]);
   for (const [k, val] of Object.entries(a?.metadata ?? {})) {
     if (k === "kind" || val === undefined) continue;
     out.push([k, String(val)]);
@@ -246,7 +254,10 @@ function detailLines(state: UiState, w: number, h: number, color: boolean): stri
       lines.push(paint([[fit(`keys      ${f.count}`, w)]], color));
       lines.push(
         paint(
-          [[fit(`worst     ${BADGE_SYMBOL[f.worst]} ${f.worst}`, w), BADGE_STYLE[f.worst]]],
+          [[
+            fit(`worst     ${BADGE_SYMBOL[f.worst]} ${BADGE_LABEL[f.worst]}`, w),
+            BADGE_STYLE[f.worst],
+          ]],
           color,
         ),
       );

@@ -5,7 +5,8 @@
 import type { StoreConfig } from "../config/store_config.ts";
 import type { HistoryLine, KeySidecar, Mapping } from "../sidecars/schema.ts";
 import { SCHEMA_VERSION } from "../sidecars/layout.ts";
-import type { KeyState, KeyView } from "../view/keys.ts";
+import { baseStateOf, type EntryView } from "../view/entries.ts";
+import { isKeyState, judge, type Judgement } from "../view/judge.ts";
 import type { Key } from "./keys.ts";
 import {
   BADGE_ORDER,
@@ -21,11 +22,11 @@ import {
 } from "./model.ts";
 import {
   byName,
+  compareRemaining,
   eachRow,
   type Listing,
   type ListingRow,
   type ProviderChoice,
-  rowState,
 } from "../view/listing.ts";
 
 export type SortBy = "name" | "balance" | "state";
@@ -113,15 +114,17 @@ export type InitOptions =
     sort?: SortBy;
   }
   & (
-    | { views: KeyView[] }
+    | { views: EntryView[] }
     /** The first screen from the cached listing; the views follow through updateViews. */
     | { listing: Listing }
   );
 
 export function initState(o: InitOptions): UiState {
   const rows = "views" in o
-    ? new Map(o.views.map((v) => [v.path, keyRow(v, o.config, o.now)]))
-    : rowsOfListing(o.listing, o.config, o.now);
+    ? new Map(
+      o.views.filter(isKeyView).map((v) => [v.path, keyRow(v, o.config, o.now)]),
+    )
+    : rowsOfListing(o.listing, o.now);
   return stateOf(o, rows, buildTree(rows.values()));
 }
 
@@ -138,13 +141,13 @@ export function firstScreenState(o: InitOptions & { listing: Listing }): UiState
   // Rows of the keys in these folders are made (folder by folder: decided once per folder).
   const addShownRows = (expanded: Set<string>) => {
     let dir = "", shown = true;
-    return (r: Readonly<ListingRow>, state: KeyState) => {
+    return (r: Readonly<ListingRow>, j: Judgement) => {
       const cut = r.path.lastIndexOf("/");
       if (cut !== dir.length || (cut > 0 && !r.path.startsWith(dir))) {
         dir = cut < 0 ? "" : r.path.slice(0, cut);
         shown = dir === "" || expanded.has(dir);
       }
-      if (shown) rows.set(r.path, rowOf(r, state, o.config, o.now));
+      if (shown) rows.set(r.path, rowOf(r, j));
     };
   };
   // With remembered folders, one pass does both; on a first run the default expansion needs
@@ -152,22 +155,22 @@ export function firstScreenState(o: InitOptions & { listing: Listing }): UiState
   const known = o.expanded && addShownRows(new Set(o.expanded));
   const builder = new TreeBuilder();
   eachRow(o.listing, (r) => {
-    const state = rowState(r, o.listing, t);
-    builder.add(r.path, badgesOf(r, state, o.config, o.now)[0], r.balance, r.currency);
-    known?.(r, state);
+    const j = judge(r, t);
+    builder.add(r.path, badgesOf(j)[0], r.remaining, r.currency);
+    known?.(r, j);
   });
   const tree = builder.done();
   const expanded = new Set(o.expanded ?? defaultExpansion(tree, o.viewport.height));
   if (!known) {
     const add = addShownRows(expanded);
-    eachRow(o.listing, (r) => add(r, rowState(r, o.listing, t)));
+    eachRow(o.listing, (r) => add(r, judge(r, t)));
   }
   return stateOf({ ...o, expanded: [...expanded] }, rows, tree);
 }
 
 /** The first screen's state with every row of the listing (the UI state is kept). */
 export function completeRows(state: UiState, listing: Listing): UiState {
-  const rows = rowsOfListing(listing, state.config, state.now);
+  const rows = rowsOfListing(listing, state.now);
   return settle({ ...state, rows, tree: buildTree(rows.values()) });
 }
 
@@ -198,11 +201,16 @@ function stateOf(
   return { ...state, cursor: first?.id ?? "" };
 }
 
-function rowsOfListing(listing: Listing, config: StoreConfig, now: Date): Map<string, KeyRow> {
+function rowsOfListing(listing: Listing, now: Date): Map<string, KeyRow> {
   const rows = new Map<string, KeyRow>();
   const t = now.getTime();
-  for (const r of listing.rows) rows.set(r.path, rowOf(r, rowState(r, listing, t), config, now));
+  for (const r of listing.rows) rows.set(r.path, rowOf(r, judge(r, t)));
   return rows;
+}
+
+/** Keys only: the browser shows the store's keys, never its other entries. */
+function isKeyView(v: EntryView): boolean {
+  return isKeyState(baseStateOf(v));
 }
 
 /**
@@ -275,8 +283,12 @@ function sortChildren(state: UiState, f: Folder): { folders: Folder[]; keys: Key
   const folders = [...f.folders];
   const named = (a: { name: string }, b: { name: string }) => byName(a.name, b.name);
   if (state.sort === "balance") {
-    const amt = (r: KeyRow) => r.amount ?? Number.NEGATIVE_INFINITY;
-    keys.sort((a, b) => amt(b) - amt(a) || named(a, b));
+    keys.sort((a, b) =>
+      compareRemaining(
+        { remaining: a.amount, currency: a.currency },
+        { remaining: b.amount, currency: b.currency },
+      ) || named(a, b)
+    );
     folders.sort((a, b) => folderAmount(b) - folderAmount(a) || named(a, b));
   } else if (state.sort === "state") {
     keys.sort((a, b) => badgeRank(a.badges[0]) - badgeRank(b.badges[0]) || named(a, b));
@@ -499,7 +511,8 @@ function treeKey(state: UiState, key: Key): Step {
     if (item?.kind !== "key") return info(state, "select a key to map it to a provider");
     if (!item.row.view) return info(state, STILL_READING);
     const picker: Picker = { kind: "provider", path: item.row.path, query: "", index: 0 };
-    const current = item.row.view.mapping?.provider;
+    const rec = item.row.view.recognition;
+    const current = rec.kind === "key" ? rec.provider : undefined;
     const at = current ? state.providers.findIndex((p) => p.id === current) : -1;
     if (at >= 0) picker.index = at;
     return { state: { ...state, mode: { kind: "pick", picker } }, effects: none };
@@ -662,7 +675,8 @@ function pickKey(state: UiState, picker: Picker, key: Key): Step {
     if (!choice) return { state, effects: [] };
     if (picker.kind === "provider") {
       const p = state.providers.find((x) => x.id === choice.value);
-      const current = state.rows.get(picker.path)?.view?.mapping;
+      const rec = state.rows.get(picker.path)?.view?.recognition;
+      const current = rec?.kind === "key" && rec.how === "explicit" ? rec : undefined;
       const credQuery = "";
       const next: Picker = {
         kind: "credential",
@@ -699,9 +713,13 @@ export function resize(state: UiState, width: number, height: number): UiState {
 }
 
 /** A key's view was re-read (after a sync, an edit or a mapping): update row, badges, rollups. */
-export function updateViews(state: UiState, views: KeyView[], now = state.now): UiState {
+export function updateViews(state: UiState, views: EntryView[], now = state.now): UiState {
   const rows = new Map(state.rows);
-  for (const v of views) rows.set(v.path, keyRow(v, state.config, now));
+  for (const v of views) {
+    // A key that turned out not to be one (or was unmapped) leaves the tree.
+    if (isKeyView(v)) rows.set(v.path, keyRow(v, state.config, now));
+    else rows.delete(v.path);
+  }
   return settle({ ...state, now, rows, tree: buildTree(rows.values()) });
 }
 

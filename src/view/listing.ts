@@ -1,68 +1,33 @@
 /**
- * The listing: the facts `keyz ls` prints and the browser's tree shows, one row per key,
- * derived from the full views once and cached beside the snapshot (see listing_cache.ts).
- * While nothing the snapshot was read from has changed, `keyz ls` and the browser's first
- * screen read only this: a few columns per key, no sidecar objects. Time-dependent parts
- * (live or stale, age, expiring) are computed when shown, never stored.
+ * The listing: one row per key with what `keyz ls` prints and the browser's tree shows, derived
+ * from the entry views once and cached beside the snapshot (see listing_cache.ts). Rows carry
+ * the clock-free facts judge() needs (JudgeInput), so live/stale, expiry and every badge are
+ * decided when shown, by the same judge as `keyz check`. Entries that are not keys are only
+ * counted.
  */
 import type { StoreConfig } from "../config/store_config.ts";
 import type { ProviderSet } from "../providers/load.ts";
-import { headline, type KeyState, type KeyView } from "./keys.ts";
+import { type EntryView, inputOf } from "./entries.ts";
+import { headline } from "./format.ts";
+import { isKeyState, type JudgeInput } from "./judge.ts";
 
-/** What a key's row is made of (the browser builds badges from these). */
-export interface KeyFacts {
+/** A key as listed: the judge's facts plus what is shown and searched. */
+export interface ListingRow extends JudgeInput {
   path: string;
   provider?: string;
-  state: KeyState;
   /** The headline figure, e.g. "110.00 CNY" ("" when none). */
   figure: string;
-  /** The headline amount (balance, or spend), for `ls --sort balance`. */
-  amount?: number;
-  /** Balance-kind figures only: for low-balance badges and folder totals. */
-  balance?: number;
-  currency?: string;
-  expiresAt?: string;
-  lowBalance?: number;
   /** Tags and notes, for the browser's filter. */
   search: string;
 }
 
-/** The low-balance threshold: key sidecar, then store config (key, provider), then manifest. */
-export function lowBalanceFor(view: KeyView, config: StoreConfig): number | undefined {
-  if (view.key?.low_balance !== undefined) return view.key.low_balance;
-  const provider = view.mapping?.provider;
-  const keyCfg = config.keys?.[view.path]?.min_balance;
-  if (keyCfg !== undefined) return keyCfg;
-  const provCfg = provider ? config.providers?.[provider]?.min_balance : undefined;
-  if (provCfg !== undefined) return provCfg;
-  return view.provider?.manifest.lowBalance ?? config.thresholds?.min_balance;
-}
-
-export function factsOf(view: KeyView, config: StoreConfig): KeyFacts {
-  const meta = view.account?.metadata;
-  const h = headline(meta);
-  const balance = meta?.kind === "balance" ? h.amount : undefined;
-  return {
-    path: view.path,
-    provider: view.mapping?.provider,
-    state: view.state,
-    figure: h.label,
-    amount: h.amount,
-    balance,
-    currency: balance !== undefined ? meta?.currency ?? "" : undefined,
-    expiresAt: view.key?.expires_at ?? meta?.expires_at,
-    lowBalance: lowBalanceFor(view, config),
-    search: [...(view.key?.tags ?? []), view.key?.notes ?? ""].join(" "),
-  };
-}
-
-/** A key's state without the clock: "fresh" becomes live or stale when shown. */
-export type BaseState = Exclude<KeyState, "live" | "stale"> | "fresh";
-
-export interface ListingRow extends Omit<KeyFacts, "state"> {
-  base: BaseState;
-  /** When the figures were fetched (epoch ms). */
-  syncedMs?: number;
+/** Entries that are not keys, counted by why (see recognize.ts). */
+export interface OtherEntries {
+  /** No provider recognised: ordinary passwords. */
+  other: number;
+  ignored: number;
+  /** Recognised by name, but the secret is not a key of that provider. */
+  not_a_key: number;
 }
 
 /** A provider as the browser's map picker offers it. */
@@ -73,15 +38,14 @@ export interface ProviderChoice {
 }
 
 export interface Listing {
-  /** Sorted by name (byName). A cached listing makes these objects when first asked. */
+  /** The keys, sorted by name (byName). A cached listing makes these objects when first asked. */
   rows: ListingRow[];
   /**
    * Visit every row in order without making an object per row: the row passed in is reused for
    * the next one, so read it and do not keep it. Absent: visit `rows`.
    */
   visit?(fn: (row: Readonly<ListingRow>) => void): void;
-  /** Provider id -> refresh interval in ms (live until then, stale after). */
-  refreshMs: Record<string, number>;
+  others: OtherEntries;
   /** Every known provider, sorted by id. */
   providers: ProviderChoice[];
   /** Manifests that failed to load, as printable lines. */
@@ -110,26 +74,50 @@ export function providerChoices(set: ProviderSet): ProviderChoice[] {
   }).sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
+/** A key's listing row from its view. */
+export function rowOfView(v: EntryView, config: StoreConfig): ListingRow {
+  const provider = v.recognition.kind === "key" ? v.recognition.provider : undefined;
+  return {
+    path: v.path,
+    ...(provider ? { provider } : {}),
+    figure: headline(v.account?.metadata).label,
+    search: [...(v.key?.tags ?? []), v.key?.notes ?? ""].join(" ").trim(),
+    ...inputOf(v, config),
+  };
+}
+
 export function listingOf(
-  views: KeyView[],
+  views: EntryView[],
   config: StoreConfig,
   providers: ProviderSet,
   problems: string[],
 ): Listing {
-  const refreshMs: Record<string, number> = {};
-  for (const p of providers.providers.values()) {
-    refreshMs[p.manifest.id] = p.manifest.refreshMinutes * 60_000;
+  const rows: ListingRow[] = [];
+  const others: OtherEntries = { other: 0, ignored: 0, not_a_key: 0 };
+  for (const v of views) {
+    const row = rowOfView(v, config);
+    if (isKeyState(row.base)) rows.push(row);
+    else others[row.base as keyof OtherEntries]++;
   }
-  const rows = views.map((v): ListingRow => {
-    const { state, ...facts } = factsOf(v, config);
-    return {
-      ...facts,
-      base: state === "live" || state === "stale" ? "fresh" : state,
-      syncedMs: v.account ? Date.parse(v.account.synced_at) : undefined,
-    };
-  });
   rows.sort((a, b) => byName(a.path, b.path));
-  return { rows, refreshMs, providers: providerChoices(providers), problems, config };
+  return { rows, others, providers: providerChoices(providers), problems, config };
+}
+
+/**
+ * Balance order, one rule for `keyz ls --sort balance` and the browser: lowest first (the keys
+ * to top up), compared only within one currency: keys are grouped by currency (alphabetical),
+ * keys without a balance last.
+ */
+export function compareRemaining(
+  a: Pick<ListingRow, "remaining" | "currency">,
+  b: Pick<ListingRow, "remaining" | "currency">,
+): number {
+  const has = (r: typeof a) => r.remaining !== undefined;
+  if (has(a) !== has(b)) return has(a) ? -1 : 1;
+  if (!has(a)) return 0;
+  const ca = a.currency ?? "", cb = b.currency ?? "";
+  if (ca !== cb) return ca < cb ? -1 : 1;
+  return a.remaining! - b.remaining!;
 }
 
 /** Every row of a listing, in order (see Listing.visit: do not keep the row). */
@@ -138,9 +126,19 @@ export function eachRow(listing: Listing, fn: (row: Readonly<ListingRow>) => voi
   else for (const r of listing.rows) fn(r);
 }
 
-/** The state shown now (the same rule as deriveState in keys.ts). */
-export function rowState(row: ListingRow, listing: Listing, now: number): KeyState {
-  if (row.base !== "fresh") return row.base;
-  const refresh = listing.refreshMs[row.provider ?? ""] ?? 0;
-  return now - (row.syncedMs ?? 0) > refresh ? "stale" : "live";
+/** "41 entries: 11 keys, 30 other entries": how a store's entries divide. */
+export function entrySummary(keys: number, others: OtherEntries): string {
+  const other = others.other + others.ignored + others.not_a_key;
+  const total = keys + other;
+  const parts = [`${keys} key${keys === 1 ? "" : "s"}`];
+  if (other) {
+    const why = [
+      others.ignored ? `${others.ignored} ignored` : "",
+      others.not_a_key ? `${others.not_a_key} not keys` : "",
+    ].filter(Boolean);
+    parts.push(
+      `${other} other entr${other === 1 ? "y" : "ies"}${why.length ? ` (${why.join(", ")})` : ""}`,
+    );
+  }
+  return `${total} entr${total === 1 ? "y" : "ies"}: ${parts.join(", ")}`;
 }

@@ -1,10 +1,16 @@
 /**
  * The listing, read from its cache file while every stamp of the snapshot it came from still
  * holds; otherwise rebuilt from the snapshot (which itself re-reads only changed folders).
+ *
+ * Rows are stored compactly (a smaller file parses faster): each row is an array whose
+ * positions are the fields of ROW_FIELDS, in that order, trailing empties left out; the folder
+ * of a run of rows is written once, repeated strings (provider ids, states, currencies) once
+ * in `words`, and fetch times as seconds after `epoch`. ROW_FIELDS is the one description both
+ * encode() and decode() follow, so a field is added in one place.
  */
 import { formatProblem } from "../providers/lookup.ts";
-import { formatMoney, viewsFromSnapshot } from "./keys.ts";
-import { type BaseState, type Listing, listingOf, type ListingRow } from "./listing.ts";
+import { viewsFromSnapshot } from "./entries.ts";
+import { type Listing, listingOf, type ListingRow } from "./listing.ts";
 import {
   buildId,
   readSnapshot,
@@ -14,137 +20,125 @@ import {
   writeCache,
 } from "./snapshot.ts";
 
-const FORMAT = 5;
+const FORMAT = 6;
 
-/**
- * One row as stored: a flat array, its folder written once for all rows in it, trailing
- * nones left out, and what follows from other fields left out (a smaller file parses
- * faster). Fields in order:
- *   0 name, 1 provider (index into `words`), 2 figure (null: the balance with its currency),
- *   3 base state (index into BASES), 4 synced (seconds after `epoch`), 5 amount (null: the
- *   balance), 6 balance, 7 currency (index into `words`), 8 low-balance threshold, 9 expiry,
- *   10 search text.
- */
-type Line = (string | number | null)[];
+type Cell = string | number | boolean | null | Record<string, unknown> | unknown[];
+/** One stored row: the entry's name in its folder, then ROW_FIELDS in order. */
+type Line = Cell[];
+
+/** How each field is stored: as is, as an index into `words`, or as seconds after `epoch`. */
+type Encoding = "plain" | "word" | "time";
+
+/** Every field of a listing row but `path`, with how it is stored. */
+const ROW_FIELDS: readonly (readonly [Exclude<keyof ListingRow, "path">, Encoding])[] = [
+  ["provider", "word"],
+  ["base", "word"],
+  ["figure", "plain"],
+  ["fetchedMs", "time"],
+  ["refreshMs", "word"],
+  ["remaining", "plain"],
+  ["currency", "word"],
+  ["expiresAt", "plain"],
+  ["search", "plain"],
+  ["disabled", "plain"],
+  ["thresholds", "plain"],
+  ["error", "plain"],
+  ["problems", "plain"],
+];
 
 /** Rows grouped by folder, in row order: [folder, lines][]. */
 type Folders = [string, Line[]][];
 
-const BASES: readonly BaseState[] = ["fresh", "error", "unmapped", "never", "unavailable"];
-
-interface ListingFile extends Omit<Listing, "rows"> {
-  format: number;
-  build: string;
-  store: string;
-  stamps: Stamps;
-  /** Provider ids and currencies, each written once. */
-  words: string[];
-  /** Epoch seconds that synced times count from (the earliest). */
+interface Stored {
+  words: (string | number)[];
+  /** Epoch seconds that fetch times count from (the earliest). */
   epoch: number;
   folders: Folders;
 }
 
-const balanceLabel = (r: Pick<ListingRow, "balance" | "currency">) =>
-  r.balance === undefined
-    ? undefined
-    : `${formatMoney(r.balance)}${r.currency ? ` ${r.currency}` : ""}`;
+interface ListingFile extends Omit<Listing, "rows" | "visit">, Stored {
+  format: number;
+  build: string;
+  store: string;
+  stamps: Stamps;
+}
 
-function toFolders(rows: ListingRow[]): Pick<ListingFile, "words" | "epoch" | "folders"> {
-  const words: string[] = [];
-  const index = new Map<string, number>();
-  const word = (w: string | undefined) => {
-    if (w === undefined) return null;
+const isEmpty = (v: unknown) =>
+  v === undefined || v === null || v === "" ||
+  (typeof v === "object" && Object.keys(v as object).length === 0);
+
+function encode(rows: readonly ListingRow[]): Stored {
+  const words: (string | number)[] = [];
+  const index = new Map<string | number, number>();
+  const word = (w: string | number) => {
     let i = index.get(w);
     if (i === undefined) index.set(w, i = words.push(w) - 1);
     return i;
   };
   let epoch = Infinity;
-  for (const r of rows) if (r.syncedMs !== undefined) epoch = Math.min(epoch, r.syncedMs / 1000);
+  for (const r of rows) if (r.fetchedMs !== undefined) epoch = Math.min(epoch, r.fetchedMs / 1000);
   epoch = Number.isFinite(epoch) ? Math.floor(epoch) : 0;
   const folders: Folders = [];
   for (const r of rows) {
     const cut = r.path.lastIndexOf("/");
     const dir = cut < 0 ? "" : r.path.slice(0, cut);
     if (folders.length === 0 || folders[folders.length - 1][0] !== dir) folders.push([dir, []]);
-    const line: Line = [
-      r.path.slice(cut + 1),
-      word(r.provider),
-      r.figure === balanceLabel(r) ? null : r.figure,
-      BASES.indexOf(r.base),
-      r.syncedMs === undefined ? null : (r.syncedMs - epoch * 1000) / 1000,
-      r.amount === r.balance ? null : r.amount ?? null,
-      r.balance ?? null,
-      word(r.currency),
-      r.lowBalance ?? null,
-      r.expiresAt ?? null,
-      r.search || null,
-    ];
+    const line: Line = [r.path.slice(cut + 1)];
+    for (const [field, how] of ROW_FIELDS) {
+      const v = r[field];
+      if (isEmpty(v)) line.push(null);
+      else if (how === "word") line.push(word(v as string | number));
+      else if (how === "time") line.push(((v as number) - epoch * 1000) / 1000);
+      else line.push(v as Cell);
+    }
     while (line[line.length - 1] === null) line.pop();
     folders[folders.length - 1][1].push(line);
   }
   return { words, epoch, folders };
 }
 
-type Stored = Pick<ListingFile, "words" | "epoch" | "folders">;
-
-/** Decode one stored line into the visitor's reused row (every field set or cleared). */
-function decode(row: ListingRow, f: Stored, prefix: string, l: Line): void {
+/** Set every field of `row` from one stored line (fields not stored become undefined). */
+function decode(row: Record<string, unknown>, s: Stored, prefix: string, l: Line): void {
   row.path = prefix + (l[0] as string);
-  row.provider = l[1] != null ? f.words[l[1] as number] : undefined;
-  row.base = BASES[l[3] as number];
-  row.syncedMs = l[4] != null ? f.epoch * 1000 + Math.round((l[4] as number) * 1000) : undefined;
-  row.balance = l[6] != null ? l[6] as number : undefined;
-  row.currency = l[7] != null ? f.words[l[7] as number] : undefined;
-  const amount = l[5] ?? l[6];
-  row.amount = amount != null ? amount as number : undefined;
-  row.lowBalance = l[8] != null ? l[8] as number : undefined;
-  row.expiresAt = l[9] != null ? l[9] as string : undefined;
-  row.search = (l[10] as string | undefined) ?? "";
+  for (let i = 0; i < ROW_FIELDS.length; i++) {
+    const [field, how] = ROW_FIELDS[i];
+    const v = l[i + 1];
+    if (v === undefined || v === null) {
+      row[field] = field === "figure" || field === "search"
+        ? ""
+        : field === "thresholds"
+        ? {}
+        : undefined;
+    } else if (how === "word") row[field] = s.words[v as number];
+    else if (how === "time") row[field] = s.epoch * 1000 + Math.round((v as number) * 1000);
+    else row[field] = v;
+  }
 }
 
-function fromFolders(f: Stored): ListingRow[] {
-  const { words, epoch } = f;
+function decodeAll(s: Stored): ListingRow[] {
   const rows: ListingRow[] = [];
-  for (const [dir, lines] of f.folders) {
+  for (const [dir, lines] of s.folders) {
     const prefix = dir ? `${dir}/` : "";
     for (const l of lines) {
-      // Only the fields present: a row object of four to eight properties, not eleven.
-      const row: ListingRow = {
-        path: prefix + l[0],
-        figure: "",
-        base: BASES[l[3] as number],
-        search: (l[10] as string | undefined) ?? "",
-      };
-      if (l[1] != null) row.provider = words[l[1] as number];
-      if (l[4] != null) row.syncedMs = epoch * 1000 + Math.round((l[4] as number) * 1000);
-      if (l[6] != null) row.balance = l[6] as number;
-      if (l[7] != null) row.currency = words[l[7] as number];
-      const amount = l[5] ?? l[6];
-      if (amount != null) row.amount = amount as number;
-      row.figure = (l[2] as string | null | undefined) ?? balanceLabel(row) ?? "";
-      if (l[8] != null) row.lowBalance = l[8] as number;
-      if (l[9] != null) row.expiresAt = l[9] as string;
-      rows.push(row);
+      const row = {} as Record<string, unknown>;
+      decode(row, s, prefix, l);
+      // Only the fields present: fewer properties per object.
+      for (const k of Object.keys(row)) if (row[k] === undefined) delete row[k];
+      rows.push(row as unknown as ListingRow);
     }
   }
   return rows;
 }
 
-/** The visitor of a cached listing: one reused row; its figure is worked out only if read. */
-function visitor(f: Stored): Listing["visit"] {
+/** The visitor of a cached listing: one reused row object. */
+function visitor(s: Stored): Listing["visit"] {
   return (fn) => {
-    let line: Line = [];
-    const row = {
-      get figure(): string {
-        return (line[2] as string | null | undefined) ?? balanceLabel(this) ?? "";
-      },
-    } as ListingRow;
-    for (const [dir, lines] of f.folders) {
+    const row = {} as Record<string, unknown>;
+    for (const [dir, lines] of s.folders) {
       const prefix = dir ? `${dir}/` : "";
       for (const l of lines) {
-        line = l;
-        decode(row, f, prefix, l);
-        fn(row);
+        decode(row, s, prefix, l);
+        fn(row as unknown as ListingRow);
       }
     }
   };
@@ -158,21 +152,23 @@ export async function readListing(opts: SnapshotOptions): Promise<Listing> {
   const file = opts.cacheFile ? listingFileFor(opts.cacheFile) : undefined;
   const cached = file ? readFile(file, opts.storeDir) : undefined;
   if (cached && stampsHold(cached.stamps)) {
-    const { format: _f, build: _b, store: _s, stamps: _st, words, epoch, folders, ...rest } =
-      cached;
+    const { words, epoch, folders, others, providers, problems, config } = cached;
     const stored = { words, epoch, folders };
     let rows: ListingRow[] | undefined;
     return {
-      ...rest,
       get rows() {
-        return rows ??= fromFolders(stored);
+        return rows ??= decodeAll(stored);
       },
       visit: visitor(stored),
+      others,
+      providers,
+      problems,
+      config,
     };
   }
   const snapshot = await readSnapshot(opts);
   const listing = listingOf(
-    viewsFromSnapshot(snapshot, new Date()),
+    viewsFromSnapshot(snapshot),
     snapshot.config,
     snapshot.providers,
     snapshot.providers.problems.map(formatProblem),
@@ -185,11 +181,11 @@ export async function readListing(opts: SnapshotOptions): Promise<Listing> {
         build: buildId(),
         store: opts.storeDir,
         stamps: snapshot.stamps,
-        refreshMs: listing.refreshMs,
+        others: listing.others,
         providers: listing.providers,
         problems: listing.problems,
         config: listing.config,
-        ...toFolders(listing.rows),
+        ...encode(listing.rows),
       } satisfies ListingFile,
     );
   }
@@ -202,9 +198,7 @@ function readFile(file: string, storeDir: string): ListingFile | undefined {
     if (
       c && c.format === FORMAT && c.build === buildId() && c.store === storeDir && c.stamps &&
       Array.isArray(c.folders) && Array.isArray(c.words) && typeof c.epoch === "number" &&
-      Array.isArray(c.providers) &&
-      Array.isArray(c.problems) &&
-      c.config
+      Array.isArray(c.providers) && Array.isArray(c.problems) && c.config && c.others
     ) return c as ListingFile;
   } catch { /* missing or unreadable: rebuild */ }
   return undefined;

@@ -22,12 +22,13 @@ import { noStoreError, readStoreFolder } from "../store/store.ts";
 import type { ProviderSet } from "../providers/load.ts";
 import type { StoreConfig } from "../config/store_config.ts";
 import type { AccountSidecar, KeySidecar, Mapping } from "../sidecars/schema.ts";
+import type { StateFile } from "../sidecars/state.ts";
 import type { ReadResult } from "../sidecars/files.ts";
 import { BUILTIN_HASH } from "../providers/builtin_hash.ts";
 import { accountId, SCHEMA_VERSION } from "../sidecars/layout.ts";
 
 /** Bump when the cached shapes or their meaning change (older caches are then ignored). */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 const RACY_MS = 2000;
 
 /** A file's identity for the cache; `m: 0` never matches (racy or missing). */
@@ -83,7 +84,10 @@ interface CacheFile {
   accounts: Record<string, Compact>;
   map?: StampedValue<Record<string, Mapping>>;
   config?: StampedValue<StoreConfig>;
+  state?: StampedValue<StateFile>;
   providers?: StampedValue<SerializedProviders>;
+  /** Ids of providers whose manifest is not trusted (stamped by the manifests and trust.json). */
+  untrusted?: StampedValue<string[]>;
 }
 
 type SerializedProviders = {
@@ -99,7 +103,10 @@ export interface Snapshot {
   readAccount(id: string): ReadResult<AccountSidecar>;
   map: Record<string, Mapping>;
   config: StoreConfig;
+  /** The untracked state: attempts, errors, entries that are not keys. */
+  state: StateFile;
   providers: ProviderSet;
+  untrusted: ReadonlySet<string>;
   /** What this snapshot was read from: every folder's mtime and every single file's stamp. */
   stamps: Stamps;
 }
@@ -252,15 +259,30 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
     [`${opts.storeDir}/.keyz/config.jsonc`],
     (p) => p.readConfigFile(opts.storeDir),
   );
+  next.state = await stamped(
+    old?.state,
+    [`${opts.storeDir}/.keyz/state/state.json`],
+    (p) => Promise.resolve(p.readStateFile(opts.storeDir)),
+  );
+  const manifestStamps = [
+    userProviders,
+    storeProviders,
+    ...manifestFiles(userProviders),
+    ...manifestFiles(storeProviders),
+  ];
   next.providers = await stamped(
     old?.providers,
-    [
-      userProviders,
-      storeProviders,
-      ...manifestFiles(userProviders),
-      ...manifestFiles(storeProviders),
-    ],
+    manifestStamps,
     async (p) => serializeProviders(await p.readProviders(opts.configDir, opts.storeDir)),
+  );
+  const providerSet = {
+    providers: new Map(next.providers.value.providers),
+    problems: next.providers.value.problems,
+  };
+  next.untrusted = await stamped(
+    old?.untrusted,
+    [...manifestStamps, `${opts.configDir}/trust.json`],
+    (p) => p.readUntrusted(providerSet, opts.configDir),
   );
   if (changed && opts.cacheFile) writeCache(opts.cacheFile, next);
   const stamps: Stamps = { dirs: {}, files: {} };
@@ -272,7 +294,7 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
     stamps.dirs[root] = -1;
     for (const [rel, r] of Object.entries(dirs)) stamps.dirs[rel ? `${root}/${rel}` : root] = r.m;
   }
-  for (const v of [next.map, next.config, next.providers]) {
+  for (const v of [next.map, next.config, next.state, next.providers, next.untrusted]) {
     Object.assign(stamps.files, v?.stamps);
   }
   return {
@@ -282,10 +304,9 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
     readAccount: (id) => expand("account", id, next.accounts[id]) as ReadResult<AccountSidecar>,
     map: next.map.value,
     config: next.config.value,
-    providers: {
-      providers: new Map(next.providers.value.providers),
-      problems: next.providers.value.problems,
-    },
+    state: next.state.value,
+    providers: providerSet,
+    untrusted: new Set(next.untrusted.value),
     stamps,
   };
 }

@@ -6,6 +6,8 @@ import { readStoreConfig, type StoreConfig } from "../config/store_config.ts";
 import { loadProviders, type ProviderSet } from "../providers/load.ts";
 import type { Mapping } from "../sidecars/schema.ts";
 import { Sidecars } from "../sidecars/sidecars.ts";
+import { readState, type StateFile } from "../sidecars/state.ts";
+import { untrustedProviders } from "../providers/trust.ts";
 import type { Stored } from "./snapshot.ts";
 
 /** A key sidecar (by pass path) or account sidecar (by account id), validated. */
@@ -31,4 +33,12 @@ export function readConfigFile(storeDir: string): Promise<StoreConfig> {
 
 export function readProviders(configDir: string, storeDir: string): Promise<ProviderSet> {
   return loadProviders({ userDir: `${configDir}/providers`, storeDir });
+}
+
+export function readStateFile(storeDir: string): StateFile {
+  return readState(storeDir);
+}
+
+export async function readUntrusted(set: ProviderSet, configDir: string): Promise<string[]> {
+  return [...await untrustedProviders(set, configDir)].sort();
 }

@@ -1,7 +1,8 @@
-// KeyViews for the browser's pure tests: built from the real built-in manifests, no store.
+// Entry views for the browser's pure tests: built from the real built-in manifests, no store.
 import { loadProviders, type ProviderSet } from "../../src/providers/load.ts";
 import type { AccountSidecar, KeySidecar, Metadata } from "../../src/sidecars/schema.ts";
-import { deriveState, type KeyView, resolveMapping } from "../../src/view/keys.ts";
+import { type EntryView, viewEntry } from "../../src/view/entries.ts";
+import { emptyState } from "../../src/sidecars/state.ts";
 import type { StoreConfig } from "../../src/config/store_config.ts";
 import { initState, type UiState } from "../../src/ui/state.ts";
 
@@ -22,40 +23,57 @@ export async function builtins(): Promise<ProviderSet> {
   return providers;
 }
 
-export async function makeViews(specs: ViewSpec[]): Promise<KeyView[]> {
+export async function makeViews(specs: ViewSpec[]): Promise<EntryView[]> {
   const set = await builtins();
+  const map = Object.fromEntries(
+    specs.filter((s) => s.credential).map((s) => [
+      s.path,
+      { provider: "openai", credential: s.credential },
+    ]),
+  );
+  const accounts = new Map<string, AccountSidecar>();
+  const keys = new Map<string, KeySidecar>();
+  const state = emptyState();
+  const at = (s: ViewSpec) =>
+    new Date(NOW.getTime() - (s.syncedAgoMin ?? 1) * 60_000).toISOString()
+      .replace(/\.\d{3}Z$/, "Z");
+  const src = {
+    providers: set,
+    map,
+    config: {},
+    state,
+    untrusted: new Set<string>(),
+    readKey: (p: string) => {
+      const k = keys.get(p);
+      return k ? { ok: true as const, value: k } : { ok: false as const, missing: true as const };
+    },
+    readAccount: (id: string) => {
+      const a = accounts.get(id);
+      return a ? { ok: true as const, value: a } : { ok: false as const, missing: true as const };
+    },
+  };
   return specs.map((s) => {
-    const explicit = s.credential
-      ? { [s.path]: { provider: "openai", credential: s.credential } }
-      : {};
-    const mapping = resolveMapping(s.path, explicit, set);
-    const provider = mapping ? set.providers.get(mapping.provider) : undefined;
-    let account: AccountSidecar | undefined;
-    if (mapping && s.metadata !== undefined) {
-      const at = new Date(NOW.getTime() - (s.syncedAgoMin ?? 1) * 60_000).toISOString()
-        .replace(/\.\d{3}Z$/, "Z");
-      account = {
-        schema_version: 1,
-        account: `${mapping.provider}/${s.path}`,
-        provider: mapping.provider,
-        metadata: s.metadata,
-        synced_at: at,
-        last_success_at: s.error ? null : at,
-        last_error: s.error ? { kind: "auth", message: s.error, at } : null,
-      };
+    if (s.key) keys.set(s.path, { schema_version: 2, path: s.path, ...s.key });
+    const probe = viewEntry(src, s.path);
+    if (probe.accountId && s.metadata !== undefined) {
+      if (s.metadata) {
+        accounts.set(probe.accountId, {
+          schema_version: 2,
+          account: probe.accountId,
+          provider: probe.accountId.slice(0, probe.accountId.indexOf("/")),
+          metadata: s.metadata,
+          fetched_at: at(s),
+        });
+      }
+      if (s.error) {
+        state.accounts[probe.accountId] = {
+          at: at(s),
+          error: { kind: "auth", message: s.error },
+          failures: 1,
+        };
+      }
     }
-    const key = s.key ? { schema_version: 1 as const, path: s.path, ...s.key } : undefined;
-    const view: KeyView = {
-      path: s.path,
-      mapping,
-      provider,
-      account,
-      key,
-      state: "unmapped",
-      problems: [],
-    };
-    view.state = deriveState(view, NOW);
-    return view;
+    return viewEntry(src, s.path);
   });
 }
 

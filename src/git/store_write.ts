@@ -1,0 +1,67 @@
+/**
+ * How every write to the store happens, in one place: take the store lock, write, record the
+ * changes in git with the store's git mode, release the lock. Used by sync, map, unmap, ignore,
+ * edit, doctor --fix and the browser, so no writer can forget a step or pick its own git mode.
+ */
+import { KeyzError } from "../errors.ts";
+import { acquireLock, lockHolder } from "../sidecars/lock.ts";
+import { type GitMode, recordChanges } from "./git.ts";
+
+export interface StoreWrite {
+  storeDir: string;
+  /** What is being done, for the lock file (`keyz: <what>` for whoever waits on it). */
+  what: string;
+  gitMode: GitMode;
+  /**
+   * Wait for another keyz's lock instead of failing (the browser): called once with who holds
+   * it, then the lock is tried again every `pollMs` until `signal` aborts.
+   */
+  wait?: { onWait(holder: string): void; pollMs?: number; signal?: AbortSignal };
+}
+
+export interface WriteOutcome<T> {
+  value: T;
+  committed: boolean;
+  /** git failed after the files were written: they stay written (exit code 4 for commands). */
+  gitError?: KeyzError;
+}
+
+/**
+ * Run `write` holding the store lock, then commit what it changed with `message` (from the
+ * write's own result: a sync's message names what it synced). No message: nothing to commit.
+ */
+export async function withStoreWrite<T>(
+  w: StoreWrite,
+  write: () => Promise<{ value: T; message?: string }>,
+): Promise<WriteOutcome<T>> {
+  const lock = await lockOrWait(w);
+  try {
+    const { value, message } = await write();
+    if (message === undefined) return { value, committed: false };
+    try {
+      return { value, committed: await recordChanges(w.storeDir, w.gitMode, message) };
+    } catch (e) {
+      if (!(e instanceof KeyzError)) throw e;
+      return { value, committed: false, gitError: e };
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+async function lockOrWait(w: StoreWrite) {
+  let told = false;
+  for (;;) {
+    try {
+      return await acquireLock(w.storeDir, w.what);
+    } catch (e) {
+      if (!(e instanceof KeyzError) || e.code !== "locked" || !w.wait) throw e;
+      if (w.wait.signal?.aborted) throw e;
+      if (!told) {
+        told = true;
+        w.wait.onWait(await lockHolder(w.storeDir) ?? "another keyz");
+      }
+      await new Promise((r) => setTimeout(r, w.wait!.pollMs ?? 500));
+    }
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * One sync, start to end, for every caller (the CLI, the browser, the demo): under the store
+ * lock, read the entries as they are now, plan (plan.ts), run (sync.ts), save the untracked
+ * state, and commit the figures with the store's git mode and one message.
+ */
+import { readStoreConfig } from "../config/store_config.ts";
+import type { HttpClient } from "../fetch/http.ts";
+import type { GitMode } from "../git/modes.ts";
+import { type StoreWrite, withStoreWrite, type WriteOutcome } from "../git/store_write.ts";
+import type { ProviderSet } from "../providers/load.ts";
+import type { Sidecars } from "../sidecars/sidecars.ts";
+import { writeState } from "../sidecars/state.ts";
+import type { PassStore } from "../store/store.ts";
+import { viewEntry } from "../view/entries.ts";
+import { fileSources } from "../view/file_sources.ts";
+import { planSync } from "./plan.ts";
+import { runPlan, summarize, type SyncResult } from "./sync.ts";
+
+export interface SyncSession {
+  store: PassStore;
+  sidecars: Sidecars;
+  providers: ProviderSet;
+  configDir: string;
+  http: HttpClient;
+  now: () => Date;
+  baseUrlOverride: (providerId: string) => string | undefined;
+  retryBaseMs: number;
+  /** The git mode chosen on the command line; else the store config's; else commit. */
+  gitMode?: GitMode;
+  /** Requests in flight at once (default 16). */
+  concurrency?: number;
+}
+
+export interface SyncRequest {
+  /** The entries to consider (paths and folders already expanded). */
+  paths: readonly string[];
+  /** Entries the user named one by one (a folder's entries are not "named"). */
+  named?: ReadonlySet<string>;
+  /** Only keys not tried within their refresh interval (`--stale`, autosync). */
+  staleOnly?: boolean;
+  onResult?: (r: SyncResult) => void;
+  /** Wait for another keyz's lock (the browser) instead of failing. */
+  wait?: StoreWrite["wait"];
+}
+
+export interface SyncReport {
+  results: SyncResult[];
+  summary: ReturnType<typeof summarize>;
+}
+
+export async function syncEntries(
+  s: SyncSession,
+  req: SyncRequest,
+): Promise<WriteOutcome<SyncReport>> {
+  const storeDir = s.sidecars.storeDir;
+  const gitMode = s.gitMode ?? (await readStoreConfig(storeDir)).git ?? "commit";
+  return await withStoreWrite(
+    { storeDir, what: `sync ${req.paths.length} entries`, gitMode, wait: req.wait },
+    async () => {
+      // Read again under the lock: another keyz may have synced or mapped in the meantime.
+      const src = await fileSources(s.sidecars, s.providers, s.configDir);
+      const views = req.paths.map((p) => viewEntry(src, p));
+      const currentSha = new Map<string, string | undefined>();
+      for (const v of views) {
+        if (v.record?.not_a_key || v.record?.not_yours) {
+          currentSha.set(v.path, await s.store.fileSha256(v.path));
+        }
+      }
+      const plan = planSync(views, src.config, s.now().getTime(), {
+        staleOnly: req.staleOnly,
+        named: req.named,
+        currentSha,
+      });
+      const results = await runPlan(plan, {
+        store: s.store,
+        sidecars: s.sidecars,
+        state: src.state,
+        http: s.http,
+        now: s.now,
+        concurrency: s.concurrency ?? 16,
+        baseUrlOverride: s.baseUrlOverride,
+        retryBaseMs: s.retryBaseMs,
+        onResult: req.onResult,
+      });
+      if (plan.jobs.length || results.some((r) => r.status !== "skipped")) {
+        await writeState(storeDir, src.state);
+      }
+      return { value: { results, summary: summarize(results) }, message: commitMessage(results) };
+    },
+  );
+}
+
+/** "keyz: sync 3 keys (deepseek, openai)": figures only; attempts are not committed. */
+export function commitMessage(results: readonly SyncResult[]): string {
+  const synced = results.filter((r) => r.status === "ok" || r.status === "unsupported");
+  const providers = [...new Set(synced.map((r) => r.provider).filter(Boolean))].sort();
+  const shown = providers.length > 4 ? [...providers.slice(0, 4), "..."] : providers;
+  return `keyz: sync ${synced.length} key${synced.length === 1 ? "" : "s"} (${shown.join(", ")})`;
+}
