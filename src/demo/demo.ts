@@ -25,7 +25,8 @@ import { readStoreConfig } from "../config/store_config.ts";
 /** Sample entries: fake keys, one per situation the browser shows. */
 const ENTRIES: Record<string, string> = {
   "api/deepseek/main": "sk-demo-deepseek-0000000000000000\n",
-  "api/openrouter/team": "sk-or-v1-demo-0000000000000000\n",
+  // OpenRouter's documented shape: sk-or-v1- + 64 hex.
+  "api/openrouter/team": `sk-or-v1-${"de30".padEnd(64, "0")}\n`,
   "work/kimi": "sk-demo-moonshot-0000000000000000\n",
   "work/siliconflow": "sk-demo-siliconflow-revoked-0000\n",
   "work/mistral": "demo-mistral-0000000000000000\n",
