@@ -80,6 +80,8 @@ export const FetchErrorKinds = [
   "parse",
   "provider",
   "config",
+  /** HTTP 410: the provider retired the endpoint. */
+  "retired",
 ] as const;
 export type FetchErrorKind = typeof FetchErrorKinds[number];
 
@@ -98,6 +100,30 @@ export class FetchError extends Error {
     this.kind = kind;
     this.status = opts.status;
     this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+export type SecretRole = "key" | "credential";
+
+/**
+ * The decrypted entry is not this provider's key (or credential): its first line does not
+ * match the manifest's shape. Not a failure and never sent: the orchestration records the
+ * entry's state as `not_a_key`. Carries no part of the secret.
+ */
+export class NotAKeyError extends Error {
+  readonly provider: string;
+  readonly role: SecretRole;
+  /** The pass path of the entry that did not match, when known. */
+  readonly path: string | undefined;
+  constructor(provider: string, role: SecretRole, path?: string) {
+    super(
+      `${path ? `${path}: ` : ""}not a ${provider} ${role === "key" ? "key" : "credential"}` +
+        " (its first line does not have the shape the manifest declares); nothing was sent",
+    );
+    this.name = "NotAKeyError";
+    this.provider = provider;
+    this.role = role;
+    this.path = path;
   }
 }
 

@@ -3,6 +3,7 @@
 import { assert, assertEquals, assertMatch, assertThrows } from "./support/assert.ts";
 import { makeStore, type TestStore } from "./support/store.ts";
 import { assertNoSecret, runKeyz } from "./support/cli.ts";
+import { keyLike } from "./support/keys.ts";
 import { CheckOutput } from "../src/cli/output_schemas.ts";
 import { checkKey, effectiveThresholds } from "../src/check/check.ts";
 import { escapeLabel } from "../src/check/prometheus.ts";
@@ -16,8 +17,8 @@ const D = 24 * H;
 
 const SECRETS = {
   "api/deepseek/main": "sk-CANARY-check-deepseek-1",
-  "api/openrouter/team": "sk-or-CANARY-check-2",
-  "work/openai/main": "sk-CANARY-check-openai-3",
+  "api/openrouter/team": keyLike("openrouter", "CANARY-check-2"),
+  "work/openai/main": keyLike("openai", "CANARY-check-openai-3"),
   "api/moonshot/old": "sk-CANARY-check-moonshot-4",
   'api/deepseek/we"ird\\x': "sk-CANARY-check-weird-5",
   "misc/thing": "sk-CANARY-check-unmapped-6",

@@ -3,12 +3,16 @@
 import { assert, assertEquals } from "./support/assert.ts";
 import { makeStore } from "./support/store.ts";
 import { keyzArgv, runKeyz } from "./support/cli.ts";
+import { keyLike } from "./support/keys.ts";
 import { shQuote } from "../src/keyenv/quote.ts";
 import { withFolders } from "../src/cli/completions.ts";
 
 Deno.test("bash completes keyz sy<TAB>, options, provider ids and pass paths", async () => {
   const store = await makeStore({
-    entries: { "api/deepseek/main": "sk-CANARY-comp-1", "api/openrouter/team": "sk-CANARY-comp-2" },
+    entries: {
+      "api/deepseek/main": "sk-CANARY-comp-1",
+      "api/openrouter/team": keyLike("openrouter", "CANARY-comp-2"),
+    },
   });
   const bin = await Deno.makeTempDir({ prefix: "keyz-bin-" });
   try {

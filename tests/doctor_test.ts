@@ -3,6 +3,7 @@
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { makeStore } from "./support/store.ts";
 import { runKeyz } from "./support/cli.ts";
+import { keyLike } from "./support/keys.ts";
 import { mappingChecks, needsAttention } from "../src/doctor/checks.ts";
 import { mergeManifests } from "../src/providers/load.ts";
 
@@ -31,7 +32,10 @@ Deno.test("mappingChecks: missing entry, provider and credential", () => {
 });
 
 Deno.test("keyz doctor: healthy, then problems with hints, then --fix", async () => {
-  const store = await makeStore({ git: true, entries: { "api/deepseek/main": "sk-CANARY-doc-1" } });
+  const store = await makeStore({
+    git: true,
+    entries: { "api/deepseek/main": "sk-CANARY-doctor-1" },
+  });
   const env = store.env;
   const keyz = store.storeDir + "/.keyz";
   try {
@@ -144,7 +148,7 @@ Deno.test("keyz doctor: healthy, then problems with hints, then --fix", async ()
 
 Deno.test("keyz doctor: a key whose provider needs an admin key that is not linked", async () => {
   const store = await makeStore({
-    entries: { "llm/claude/main": "sk-ant-api03-CANARY-doctor", "misc/wifi": "x" },
+    entries: { "llm/claude/main": keyLike("anthropic", "CANARY-doctor"), "misc/wifi": "x" },
   });
   try {
     // The sync records the missing credential as a config error (no network involved).

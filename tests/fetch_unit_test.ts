@@ -49,6 +49,7 @@ function manifest(over: Partial<ManifestInput> = {}): Manifest {
     id: "unit",
     name: "Unit",
     keyType: "key",
+    keyPattern: "^[!-~]{16,512}$",
     kind: "balance",
     baseUrl: "https://api.unit.example/v1",
     steps: [{ id: "main", path: "/balance" }],

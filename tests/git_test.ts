@@ -5,10 +5,11 @@ import { assert, assertEquals, assertMatch, assertNotMatch } from "./support/ass
 import { makeStore, type TestStore } from "./support/store.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { runKeyz } from "./support/cli.ts";
+import { keyLike } from "./support/keys.ts";
 
 const KEYS = {
   "api/deepseek/main": "sk-CANARY-deepseek-git-01",
-  "work/openrouter/team": "sk-or-v1-CANARY-git-02",
+  "work/openrouter/team": keyLike("openrouter", "CANARY-git-02"),
 };
 
 function deepseekBody(total: string) {

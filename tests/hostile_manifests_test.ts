@@ -27,6 +27,7 @@ const BASE: Obj = {
   steps: [{ id: "main", path: "/v1/balance" }],
   fields: { balance: { path: "data.balance" } },
   currency: "USD",
+  keyPattern: "^[!-~]{16,512}$",
 };
 
 /** A deep copy of BASE with `edit` applied. */
@@ -207,6 +208,7 @@ const PARSE_CASES: ParseCase[] = [
       id: "acme",
       name: "Acme",
       keyType: "key",
+      keyPattern: "^[!-~]{16,512}$",
       kind: "unavailable",
       dashboard: "https://acme.example/billing",
     }),
@@ -219,6 +221,7 @@ const PARSE_CASES: ParseCase[] = [
       id: "acme",
       name: "Acme",
       keyType: "key",
+      keyPattern: "^[!-~]{16,512}$",
       kind: "unavailable",
       reason: "none",
     }),

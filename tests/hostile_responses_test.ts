@@ -515,6 +515,7 @@ function manifestText(c: Case, i: number): string {
     id: `h-${c.name}`,
     name: `Hostile ${c.name}`,
     keyType: "test key",
+    keyPattern: "^[!-~]{16,512}$",
     kind: "balance",
     baseUrl: `https://${c.name}.hostile.invalid`,
     currency: "USD",

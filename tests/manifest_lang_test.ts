@@ -19,6 +19,7 @@ const manifest = Manifest.parse({
   id: "acme",
   name: "Acme",
   keyType: "API key",
+  keyPattern: "^[!-~]{16,512}$",
   baseUrl: "https://api.acme.example",
   kind: "balance",
   steps: [
@@ -48,7 +49,14 @@ function fakeHttp(table: Record<string, JsonBody>): HttpClient & { asked: string
 }
 
 function job(vars: Record<string, string>) {
-  return { manifest, path: "api/acme", key: new Secret("k"), vars, now, retryBaseMs: 0 };
+  return {
+    manifest,
+    path: "api/acme",
+    key: new Secret("acme-key-0123456789"),
+    vars,
+    now,
+    retryBaseMs: 0,
+  };
 }
 
 Deno.test("extract fills a variable only when the user has not set it", async () => {
@@ -181,6 +189,7 @@ Deno.test("several checks must all hold; extract takes the first path present", 
     id: "acme",
     name: "Acme",
     keyType: "API key",
+    keyPattern: "^[!-~]{16,512}$",
     baseUrl: "https://api.acme.example",
     kind: "balance",
     steps: [
@@ -200,7 +209,7 @@ Deno.test("several checks must all hold; extract takes the first path present", 
   const job = (vars = {}) => ({
     manifest: m,
     path: "api/acme/main",
-    key: new Secret("sk-CANARY-lang"),
+    key: new Secret("sk-CANARY-lang-0123456789"),
     vars,
     now,
     retryBaseMs: 0,

@@ -38,6 +38,7 @@ function manifest(id: string, host: string): string {
     '  "kind": "balance",',
     '  "steps": [{ "id": "balance", "path": "/v1/balance" }],',
     '  "fields": { "balance": { "path": "data.balance" } },',
+    '  "keyPattern": "^[!-~]{16,512}$",',
     '  "currency": "USD"',
     "}",
     "",

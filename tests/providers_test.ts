@@ -9,6 +9,7 @@ import { Secret } from "../src/store/secret.ts";
 import { FetchError } from "../src/errors.ts";
 import { generatedFiles } from "../src/providers/generated.ts";
 import { ROOT } from "./support/cli.ts";
+import { keyLike } from "./support/keys.ts";
 
 /** What the issue asks each built-in to yield. */
 const EXPECTED_KIND: Record<string, string> = {
@@ -41,6 +42,12 @@ interface Case {
 }
 
 const set = await loadProviders({});
+
+/** A credential of the provider's documented credential shape (its admin key). */
+function credentialLike(id: string): string {
+  const admin: Record<string, string> = { anthropic: "anthropic-admin", openai: "openai-admin" };
+  return keyLike(admin[id] ?? id, "fixture-credential");
+}
 
 Deno.test("built-in manifests: all present, valid, of the promised kind", () => {
   assertEquals(set.problems, []);
@@ -102,12 +109,12 @@ for (const id of Object.keys(EXPECTED_KIND)) {
         }
         const server = await startServer(routes);
         try {
-          const key = new Secret(c.key ?? `CANARY-${id}-key-0001`);
+          const key = new Secret(c.key ?? keyLike(id, "fixture-key"));
           const job = {
             manifest,
             path: `api/${id}/main`,
             key,
-            credential: c.credential ? new Secret(`CANARY-${id}-credential`) : undefined,
+            credential: c.credential ? new Secret(credentialLike(id)) : undefined,
             vars: { ...c.fields, ...c.params },
             now: new Date("2026-11-25T12:00:00Z"),
             baseUrlOverride: server.url,

@@ -4,6 +4,7 @@ import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { makeStore } from "./support/store.ts";
 import { startServer } from "./support/server.ts";
 import { runKeyz } from "./support/cli.ts";
+import { keyLike } from "./support/keys.ts";
 import { Sidecars } from "../src/sidecars/sidecars.ts";
 import { migrateSidecar } from "../src/sidecars/migrate.ts";
 import { mergeJson, resolveConflictedJson, splitConflict } from "../src/sidecars/conflict.ts";
@@ -131,7 +132,7 @@ Deno.test("corrupt sidecars end to end: ls names the file, sync moves it aside a
   const store = await makeStore({
     entries: {
       "api/deepseek/main": "sk-CANARY-corrupt-1",
-      "work/openrouter/team": "sk-or-CANARY-2",
+      "work/openrouter/team": keyLike("openrouter", "CANARY-corrupt-2"),
     },
   });
   const server = await startServer([

@@ -4,13 +4,14 @@ import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { makeStore, type TestStore } from "./support/store.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { assertNoSecret, runKeyz } from "./support/cli.ts";
+import { keyLike } from "./support/keys.ts";
 
 const CANARY = {
   deepseek: "sk-CANARY-deepseek-7f3a9c1e",
   moonshot: "sk-CANARY-moonshot-55aa1234",
-  openrouter: "sk-or-v1-CANARY-0b8d11ff",
-  openai: "sk-proj-CANARY-openai-inference",
-  openaiAdmin: "sk-admin-CANARY-openai-admin-01",
+  openrouter: keyLike("openrouter", "CANARY-sync-team"),
+  openai: keyLike("openai", "CANARY-openai-inference"),
+  openaiAdmin: keyLike("openai-admin", "CANARY-openai-admin-01"),
   broken: "sk-CANARY-broken-html-9911",
 };
 

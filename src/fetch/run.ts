@@ -11,6 +11,7 @@ import { render, renderDeep, TemplateError, type Vars } from "../providers/templ
 import { normalize, type StepResponses, unavailable } from "../normalize/normalize.ts";
 import type { Metadata } from "../sidecars/schema.ts";
 import type { Secret } from "../store/secret.ts";
+import { assertSendable, isOwnCredential } from "../providers/key_shape.ts";
 import { buildUrl, resolveTarget, type Target } from "./guard.ts";
 import type { HttpClient, HttpPolicy, JsonBody } from "./http.ts";
 
@@ -21,6 +22,8 @@ export interface FetchJob {
   key: Secret;
   /** The mapped credential (admin/management key), when there is one. */
   credential?: Secret;
+  /** The credential's pass path, for messages. */
+  credentialPath?: string;
   /** Mapping params and the entry's extra fields. */
   vars: Vars;
   now: Date;
@@ -156,16 +159,23 @@ function credentialHint(job: FetchJob): string {
     `\`keyz map ${job.path} ${job.manifest.id} --credential <pass-path>\``;
 }
 
-/** Fetch and normalize the figures for one key. Throws FetchError. */
+/**
+ * Fetch and normalize the figures for one key. Throws FetchError, or NotAKeyError when the
+ * key or the credential does not have the manifest's shape (checked before any request).
+ */
 export async function fetchMetadata(job: FetchJob, http: HttpClient): Promise<FetchOutcome> {
   const m = job.manifest;
+  // Defense in depth (trust rule 1): whoever called, nothing leaves without the right shape.
+  assertSendable(m, job.key.reveal(), "key", job.path);
+  if (job.credential) {
+    assertSendable(m, job.credential.reveal(), "credential", job.credentialPath);
+  }
   if (m.kind === "unavailable") return { metadata: unavailable(m), plan: "main" };
   try {
     const target = resolveTarget(m, job.vars.region, job.baseUrlOverride);
     let secret = job.credential;
     if (!secret && m.credential?.required) {
-      const pattern = m.credential.keyPattern ? new RegExp(m.credential.keyPattern) : undefined;
-      if (!pattern?.test(job.key.reveal())) {
+      if (!isOwnCredential(m, job.key.reveal())) {
         if (!m.fallback) throw new FetchError("config", credentialHint(job));
       } else {
         secret = job.key;

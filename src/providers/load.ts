@@ -62,8 +62,18 @@ export type ParseResult =
   | { ok: true; manifest: Manifest }
   | { ok: false; problems: ManifestProblem[] };
 
+/**
+ * Extra checks zod cannot run cheaply: the RE2 regexes (key_shape.ts manifestPatternProblems,
+ * passed in so that loading built-ins alone never imports re2js).
+ */
+export type PatternCheck = (m: Manifest) => { field: string; message: string }[];
+
 /** Parse and validate one manifest text. Pure. */
-export function parseManifest(text: string, file: string): ParseResult {
+export function parseManifest(
+  text: string,
+  file: string,
+  patternCheck?: PatternCheck,
+): ParseResult {
   const errors: ParseError[] = [];
   const value = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0) {
@@ -78,7 +88,20 @@ export function parseManifest(text: string, file: string): ParseResult {
     };
   }
   const result = Manifest.safeParse(value);
-  if (result.success) return { ok: true, manifest: result.data };
+  if (result.success) {
+    const bad = patternCheck?.(result.data) ?? [];
+    if (bad.length === 0) return { ok: true, manifest: result.data };
+    const tree = parseTree(text);
+    return {
+      ok: false,
+      problems: bad.map((b) => ({
+        file,
+        ...lineCol(text, nodeFor(tree, b.field.split("."))?.offset ?? 0),
+        field: b.field,
+        message: b.message,
+      })),
+    };
+  }
   const tree = parseTree(text);
   return {
     ok: false,
@@ -110,8 +133,11 @@ export interface ManifestFile {
   source: ProviderSource;
 }
 
-/** Merge manifest files in order (built-in, user, store). Pure. */
-export function mergeManifests(files: ManifestFile[]): ProviderSet {
+/**
+ * Merge manifest files in order (built-in, user, store). Pure. The regexes of user and store
+ * files are checked with `patternCheck`; built-ins are checked by the test suite.
+ */
+export function mergeManifests(files: ManifestFile[], patternCheck?: PatternCheck): ProviderSet {
   const providers = new Map<string, LoadedProvider>();
   const aliasOwner = new Map<string, string>();
   const problems: ManifestProblem[] = [];
@@ -120,7 +146,7 @@ export function mergeManifests(files: ManifestFile[]): ProviderSet {
       const node = nodeFor(parseTree(f.text), [field]);
       problems.push({ file, ...lineCol(f.text, node?.offset ?? 0), field, message });
     };
-    const r = parseManifest(f.text, f.file);
+    const r = parseManifest(f.text, f.file, f.source === "built-in" ? undefined : patternCheck);
     if (!r.ok) {
       problems.push(...r.problems);
       continue;
@@ -191,7 +217,11 @@ export async function loadProviders(opts: LoadOptions): Promise<ProviderSet> {
   }));
   if (opts.userDir) files.push(...await readFolder(opts.userDir, "user"));
   if (opts.storeDir) files.push(...await readFolder(`${opts.storeDir}/.keyz/providers`, "store"));
-  return mergeManifests(files);
+  const dropIns = files.some((f) => f.source !== "built-in");
+  const patternCheck = dropIns
+    ? (await import("./key_shape.ts")).manifestPatternProblems
+    : undefined;
+  return mergeManifests(files, patternCheck);
 }
 
 export { formatProblem, providerByName } from "./lookup.ts";

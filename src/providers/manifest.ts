@@ -185,6 +185,19 @@ const Auth = z.strictObject({
   scheme: z.string().regex(/^[A-Za-z]*$/).default("Bearer"),
 });
 
+/**
+ * The shape of a key: an RE2 regex (run by re2js, linear time) that the WHOLE secret must
+ * match. Checked when a manifest loads and before any secret is sent (src/providers/key_shape.ts).
+ */
+const KeyPattern = z.string().min(1).max(1000).describe(
+  "RE2 regex the whole key must match, e.g. ^sk-or-v1-[0-9a-f]{64}$ (no lookaround or " +
+    "backreferences). A secret that does not match is never sent.",
+);
+const KeyPatternSource = z.enum(["documented", "conservative"]).describe(
+  "documented: the provider documents this shape (cite it in a comment); conservative: it " +
+    "documents none, so the pattern only excludes what cannot be a key (e.g. [!-~]{16,512}).",
+);
+
 export const Manifest = z.strictObject({
   $schema: z.string().optional(),
   id: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, "must be lower-case letters, digits and -"),
@@ -195,12 +208,18 @@ export const Manifest = z.strictObject({
   docs: z.url().optional(),
   dashboard: z.url().optional(),
   keyType: z.string().min(1).describe('What key is needed, e.g. "inference key", "admin key"'),
+  keyPattern: KeyPattern,
+  keyPatternSource: KeyPatternSource.default("conservative"),
   /** A separate credential (admin or management key) the account API needs. */
   credential: z.strictObject({
     required: z.boolean(),
     description: z.string().min(1),
-    /** A key whose secret matches this regex is itself such a credential. */
-    keyPattern: z.string().optional(),
+    /**
+     * The shape of such a credential: a mapped credential must match it. When the shape is
+     * documented, a key that matches it is itself such a credential.
+     */
+    keyPattern: KeyPattern,
+    keyPatternSource: KeyPatternSource.default("conservative"),
   }).optional(),
   refreshMinutes: z.int().min(1).default(60),
   lowBalance: z.number().min(0).optional(),
