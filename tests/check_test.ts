@@ -1,27 +1,25 @@
-// `keyz check` end to end (real pass store, hand-written sidecars; no network, no decryption)
-// and its pure logic: thresholds, durations, Prometheus rendering.
+// `keyz check` end to end (real pass store, hand-written sidecars; no network, no decryption),
+// durations and Prometheus rendering. The judging itself is tested in judge_test.ts.
 import { assert, assertEquals, assertMatch, assertThrows } from "./support/assert.ts";
 import { makeStore, type TestStore } from "./support/store.ts";
 import { assertNoSecret, runKeyz } from "./support/cli.ts";
 import { keyLike } from "./support/keys.ts";
 import { CheckOutput } from "../src/cli/output_schemas.ts";
-import { checkKey, effectiveThresholds } from "../src/check/check.ts";
 import { escapeLabel } from "../src/check/prometheus.ts";
 import { parseDuration } from "../src/util/duration.ts";
-import type { KeyView } from "../src/view/keys.ts";
-import type { LoadedProvider } from "../src/providers/load.ts";
 
 const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString().replace(/\.\d{3}Z$/, "Z");
 const H = 3_600_000;
 const D = 24 * H;
 
 const SECRETS = {
-  "api/deepseek/main": "sk-CANARY-check-deepseek-1",
+  "api/deepseek/main": keyLike("deepseek", "CANARY-check-deepseek-1"),
   "api/openrouter/team": keyLike("openrouter", "CANARY-check-2"),
   "work/openai/main": keyLike("openai", "CANARY-check-openai-3"),
-  "api/moonshot/old": "sk-CANARY-check-moonshot-4",
-  'api/deepseek/we"ird\\x': "sk-CANARY-check-weird-5",
-  "misc/thing": "sk-CANARY-check-unmapped-6",
+  "api/moonshot/old": keyLike("moonshot", "CANARY-check-moonshot-4"),
+  'api/deepseek/we"ird\\x': keyLike("deepseek", "CANARY-check-weird-5"),
+  // An ordinary password: never checked, counted or exported.
+  "misc/thing": "correct horse battery staple CANARY-6",
 };
 
 async function writeJson(store: TestStore, rel: string, value: unknown) {
@@ -32,13 +30,11 @@ async function writeJson(store: TestStore, rel: string, value: unknown) {
 
 function account(provider: string, path: string, o: Record<string, unknown>) {
   return {
-    schema_version: 1,
+    schema_version: 2,
     account: `${provider}/${path}`,
     provider,
     metadata: null,
-    synced_at: iso(H),
-    last_success_at: iso(H),
-    last_error: null,
+    fetched_at: iso(H),
     ...o,
   };
 }
@@ -57,24 +53,34 @@ function store(): Promise<TestStore> {
     });
     await acc("openrouter", "api/openrouter/team", {
       metadata: { kind: "balance", balance: 25, currency: "USD" },
-      synced_at: iso(3 * D),
-      last_success_at: iso(3 * D),
+      fetched_at: iso(3 * D),
     });
     await acc("moonshot", "api/moonshot/old", {
       metadata: { kind: "balance", balance: 40, currency: "CNY" },
-      last_error: { kind: "auth", message: "HTTP 401", at: iso(H) },
+    });
+    // The last attempt failed: recorded in the untracked state, not in the account file.
+    await writeJson(s, "state/state.json", {
+      schema_version: 1,
+      accounts: {
+        "moonshot/api/moonshot/old": {
+          at: iso(H / 2),
+          error: { kind: "auth", message: "HTTP 401" },
+          failures: 1,
+        },
+      },
+      entries: {},
     });
     await writeJson(s, "keys/work/openai/main.json", {
-      schema_version: 1,
+      schema_version: 2,
       path: "work/openai/main",
       expires_at: iso(-3 * D),
     });
     await writeJson(s, "keys/misc/thing.json", {
-      schema_version: 1,
+      schema_version: 2,
       path: "misc/thing",
       expires_at: iso(2 * D),
     });
-    // The key's own threshold beats the command line's.
+    // The store's per-key threshold; the command line wins over it.
     await Deno.writeTextFile(
       `${s.storeDir}/.keyz/config.jsonc`,
       `{ // thresholds\n "keys": { "api/openrouter/team": { "min_balance": 10 } } }\n`,
@@ -107,13 +113,17 @@ Deno.test("check --json: every kind of issue, documented shape, exit 1", async (
   const kinds = Object.fromEntries(doc.keys.map((k) => [k.path, k.issues.map((i) => i.kind)]));
   assertEquals(kinds["api/deepseek/main"], ["low_balance"]);
   assertEquals(kinds['api/deepseek/we"ird\\x'], []);
-  assertEquals(kinds["api/openrouter/team"], ["stale"]); // 25 >= its own 10
+  // What the user typed (100) wins over the store's own 10 for this key.
+  assertEquals(kinds["api/openrouter/team"], ["low_balance", "stale"]);
   assertEquals(kinds["api/moonshot/old"], ["error", "low_balance"]);
   assertEquals(kinds["work/openai/main"], ["expiring", "never_synced"]);
-  assertEquals(kinds["misc/thing"], ["expired"]);
+  assertEquals(doc.keys.find((k) => k.path === "api/moonshot/old")?.state, "auth");
+  // Not a key: not checked at all.
+  assertEquals(kinds["misc/thing"], undefined);
   assertEquals(doc.ok, false);
-  assertEquals(doc.summary.attention, 5);
-  assertEquals(doc.summary.by_kind.low_balance, 2);
+  assertEquals(doc.summary.checked, 5);
+  assertEquals(doc.summary.attention, 4);
+  assertEquals(doc.summary.by_kind.low_balance, 3);
 });
 
 Deno.test("check: exit 0 when all fine, text lines for issues, usage errors exit 2", async () => {
@@ -154,7 +164,8 @@ Deno.test("check --format prometheus: HELP/TYPE, one series per key, escaped lab
     ),
   );
   assert(lines.includes('keyz_up{path="api/moonshot/old",provider="moonshot"} 0'));
-  assert(lines.includes('keyz_up{path="misc/thing",provider=""} 0'));
+  // An ordinary password is never named in the metrics.
+  assert(!r.stdout.includes("misc/thing"), r.stdout);
   assert(
     lines.some((l) =>
       l.startsWith(
@@ -177,69 +188,6 @@ Deno.test("check --format prometheus: HELP/TYPE, one series per key, escaped lab
 
 Deno.test("check: cleanup", async () => {
   if (shared) await (await shared).cleanup();
-});
-
-// ---- pure logic ----------------------------------------------------------------------------
-
-function view(o: Partial<KeyView> & { lowBalance?: number }): KeyView {
-  const provider = {
-    manifest: { id: "deepseek", lowBalance: o.lowBalance, refreshMinutes: 60 },
-  } as unknown as LoadedProvider;
-  return {
-    path: "api/deepseek/main",
-    mapping: { provider: "deepseek", how: "auto" },
-    provider,
-    state: "live",
-    problems: [],
-    ...o,
-  };
-}
-
-Deno.test("thresholds: key config > key sidecar > provider config > manifest > flag > store", () => {
-  const cfg = {
-    thresholds: { min_balance: 1, stale_after_hours: 48 },
-    providers: { deepseek: { min_balance: 3 } },
-    keys: { "api/deepseek/main": { min_balance: 4 } },
-  };
-  const key = { schema_version: 1 as const, path: "api/deepseek/main", low_balance: 9 };
-  assertEquals(effectiveThresholds(view({ key }), cfg, { minBalance: 7 }).min_balance, 4);
-  assertEquals(effectiveThresholds(view({ key }), { ...cfg, keys: {} }, {}).min_balance, 9);
-  assertEquals(
-    effectiveThresholds(view({ lowBalance: 2 }), { ...cfg, keys: {} }, {}).min_balance,
-    3,
-  );
-  assertEquals(
-    effectiveThresholds(view({ lowBalance: 2 }), { thresholds: cfg.thresholds }, { minBalance: 7 })
-      .min_balance,
-    2,
-  );
-  assertEquals(
-    effectiveThresholds(view({}), { thresholds: cfg.thresholds }, { minBalance: 7 }).min_balance,
-    7,
-  );
-  const t = effectiveThresholds(view({}), { thresholds: cfg.thresholds }, {});
-  assertEquals([t.min_balance, t.stale_after_ms, t.expiring_within_ms], [1, 48 * H, null]);
-});
-
-Deno.test("checkKey: limit_remaining counts as balance; no thresholds, no issues", () => {
-  const now = new Date();
-  const account = {
-    schema_version: 1 as const,
-    account: "deepseek/x",
-    provider: "deepseek",
-    metadata: { kind: "balance" as const, limit_remaining: 2 },
-    synced_at: iso(10 * D),
-    last_success_at: iso(10 * D),
-    last_error: null,
-  };
-  assertEquals(checkKey(view({ account }), {}, {}, now).issues, []);
-  assertEquals(
-    checkKey(view({ account }), {}, { minBalance: 2.5 }, now).issues.map((i) => i.kind),
-    ["low_balance"],
-  );
-  assertEquals(checkKey(view({}), {}, { staleAfterMs: D }, now).issues.map((i) => i.kind), [
-    "never_synced",
-  ]);
 });
 
 Deno.test("durations and label escaping", () => {

@@ -47,15 +47,13 @@ Deno.test("points: headline figure from history lines and snapshots", () => {
     })?.value,
     40,
   );
-  // A failed sync's snapshot still carries the older figures: dated by its last success.
+  // A snapshot is dated by when its figures were fetched.
   const p = pointFromSnapshot({
-    schema_version: 1,
+    schema_version: 2,
     account: "x/a",
     provider: "x",
     metadata: { kind: "balance", limit_remaining: 8 },
-    synced_at: "2026-01-03T00:00:00Z",
-    last_success_at: "2026-01-02T00:00:00Z",
-    last_error: { kind: "auth", message: "no", at: "2026-01-03T00:00:00Z" },
+    fetched_at: "2026-01-02T00:00:00Z",
   });
   assertEquals(p, { at: "2026-01-02T00:00:00Z", value: 8, figure: "balance", source: "git" });
 });

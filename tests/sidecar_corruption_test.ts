@@ -11,13 +11,11 @@ import { mergeJson, resolveConflictedJson, splitConflict } from "../src/sidecars
 import { judgeSidecar } from "../src/doctor/checks.ts";
 
 const ACCOUNT = {
-  schema_version: 1,
+  schema_version: 2,
   account: "deepseek/api/ds",
   provider: "deepseek",
   metadata: { kind: "balance", balance: 5, currency: "USD" },
-  synced_at: "2026-01-01T00:00:00Z",
-  last_success_at: "2026-01-01T00:00:00Z",
-  last_error: null,
+  fetched_at: "2026-01-01T00:00:00Z",
 };
 
 async function tempSidecars(files: Record<string, string>): Promise<[Sidecars, string]> {
@@ -29,7 +27,7 @@ async function tempSidecars(files: Record<string, string>): Promise<[Sidecars, s
   return [new Sidecars(dir), dir];
 }
 
-Deno.test("migrate: version 0 account, key and map files read as version 1", async () => {
+Deno.test("migrate: version 0 account, key and map files read as the current version", async () => {
   const [sc, dir] = await tempSidecars({
     ".keyz/accounts/deepseek/api/ds.json": JSON.stringify({
       account: "deepseek/api/ds",
@@ -48,10 +46,9 @@ Deno.test("migrate: version 0 account, key and map files read as version 1", asy
   try {
     const a = await sc.readAccount("deepseek/api/ds");
     assert(a.ok);
-    assertEquals(a.value.schema_version, 1);
+    assertEquals(a.value.schema_version, 2);
     assertEquals(a.value.metadata?.balance, 7.5);
-    assertEquals(a.value.last_success_at, "2025-12-01T00:00:00Z");
-    assertEquals(a.value.last_error, null);
+    assertEquals(a.value.fetched_at, "2025-12-01T00:00:00Z");
     const k = await sc.readKey("api/ds");
     assert(k.ok);
     assertEquals(k.value.tags, ["team", "prod"]);
@@ -63,6 +60,32 @@ Deno.test("migrate: version 0 account, key and map files read as version 1", asy
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("migrate: version 1 keeps the last good figures; attempts and errors are dropped", () => {
+  const v1 = {
+    schema_version: 1,
+    account: "deepseek/api/ds",
+    provider: "deepseek",
+    metadata: { kind: "balance", balance: 5, currency: "USD" },
+    synced_at: "2026-01-03T00:00:00Z",
+    last_success_at: "2026-01-02T00:00:00Z",
+    last_error: { kind: "network", message: "dns error", at: "2026-01-03T00:00:00Z" },
+  };
+  const r = migrateSidecar("account", v1);
+  assert(r.ok);
+  assertEquals(r.from, 1);
+  assertEquals(r.value, {
+    schema_version: 2,
+    account: "deepseek/api/ds",
+    provider: "deepseek",
+    metadata: { kind: "balance", balance: 5, currency: "USD" },
+    fetched_at: "2026-01-02T00:00:00Z",
+  });
+  // Never a good figure: no figures at all (not a 0, not the error's time).
+  const never = migrateSidecar("account", { ...v1, last_success_at: null });
+  assert(never.ok);
+  assertEquals([never.value], [{ ...r.value as object, metadata: null, fetched_at: null }]);
 });
 
 Deno.test("migrate: a newer schema_version is refused with a message saying so", () => {
@@ -77,14 +100,14 @@ Deno.test("migrate: a newer schema_version is refused with a message saying so",
 Deno.test("corrupt sidecars: invalid JSON, wrong types, wrong version name the file", async () => {
   const [sc, dir] = await tempSidecars({
     ".keyz/accounts/a/bad-json.json": "{ not json",
-    ".keyz/accounts/a/bad-type.json": JSON.stringify({ ...ACCOUNT, synced_at: 12 }),
+    ".keyz/accounts/a/bad-type.json": JSON.stringify({ ...ACCOUNT, fetched_at: 12 }),
     ".keyz/accounts/a/bad-version.json": JSON.stringify({ ...ACCOUNT, schema_version: "one" }),
   });
   try {
     for (
       const [id, re] of [
         ["a/bad-json", /bad-json\.json is not valid JSON/],
-        ["a/bad-type", /bad-type\.json: synced_at: /],
+        ["a/bad-type", /bad-type\.json: fetched_at: /],
         ["a/bad-version", /bad-version\.json: schema_version: /],
       ] as const
     ) {
@@ -100,7 +123,7 @@ Deno.test("corrupt sidecars: invalid JSON, wrong types, wrong version name the f
 
 Deno.test("conflicts: the newest snapshot wins whichever side it is on", () => {
   const older = { ...ACCOUNT, metadata: { ...ACCOUNT.metadata, balance: 9 } };
-  const newer = { ...ACCOUNT, synced_at: "2026-01-02T00:00:00Z" };
+  const newer = { ...ACCOUNT, fetched_at: "2026-01-02T00:00:00Z" };
   const conflicted = (a: unknown, b: unknown) =>
     `<<<<<<< HEAD\n${JSON.stringify(a, null, 2)}\n=======\n${
       JSON.stringify(b, null, 2)

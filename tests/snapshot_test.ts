@@ -1,8 +1,11 @@
 // The snapshot cache and the listing (src/view/snapshot.ts, listing_cache.ts): whatever
 // changes in the store, a cached read equals a fresh read; an unchanged store is served from
 // the cache; a folder changed within the racy window is never trusted.
-import { keyJson } from "../src/cli/ls.ts";
-import { viewsFromSnapshot } from "../src/view/keys.ts";
+import { keyJson } from "../src/cli/key_json.ts";
+import { viewEntry, viewsFromSnapshot } from "../src/view/entries.ts";
+import { fileSources } from "../src/view/file_sources.ts";
+import { Sidecars } from "../src/sidecars/sidecars.ts";
+import { sha256Hex } from "../src/util/hash.ts";
 import { readListing } from "../src/view/listing_cache.ts";
 import { readSnapshot, type SnapshotOptions } from "../src/view/snapshot.ts";
 import { ROOT, runKeyz } from "./support/cli.ts";
@@ -29,27 +32,27 @@ const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
 
 function account(id: string, balance: number) {
   return json({
-    schema_version: 1,
+    schema_version: 2,
     account: id,
     provider: id.slice(0, id.indexOf("/")),
     metadata: { kind: "balance", balance, currency: "USD" },
-    synced_at: "2026-01-01T00:00:00Z",
-    last_success_at: "2026-01-01T00:00:00Z",
-    last_error: null,
+    fetched_at: "2026-01-01T00:00:00Z",
   });
 }
 
 function makeFixture(): Fixture {
   const dir = Deno.makeTempDirSync({ prefix: "keyz-snapshot-" });
   const store = `${dir}/store`;
-  for (const p of ["api/deepseek/main", "work/kimi", "misc/thing", "top"]) {
+  for (
+    const p of ["api/deepseek/main", "work/kimi", "misc/thing", "top", "web/github", "tools/acme"]
+  ) {
     write(`${store}/${p}.gpg`, "not decrypted by these tests");
   }
   write(`${store}/.gpg-id`, "someone\n");
   write(
     `${store}/.keyz/keys/api/deepseek/main.json`,
     json({
-      schema_version: 1,
+      schema_version: 2,
       path: "api/deepseek/main",
       provider: "deepseek",
       account: "deepseek/api/deepseek/main",
@@ -66,13 +69,11 @@ function makeFixture(): Fixture {
     write(
       `${store}/.keyz/accounts/${id}.json`,
       json({
-        schema_version: 1,
+        schema_version: 2,
         account: id,
         provider: id.slice(0, id.indexOf("/")),
         metadata: null,
-        synced_at: "2026-01-01T00:00:00Z",
-        last_success_at: null,
-        last_error: null,
+        fetched_at: "2026-01-01T00:00:00Z",
         ...fields,
       }),
     );
@@ -85,12 +86,37 @@ function makeFixture(): Fixture {
   other("zai/api/zai/coding", {
     metadata: { kind: "quota", quota_used_percent: 37, expires_at: "2026-01-05T00:00:00Z" },
   });
-  other("xai/api/xai/team", {
-    last_error: { kind: "auth", message: "401", at: "2026-01-01T00:00:00Z" },
-  });
+  other("xai/api/xai/team", { metadata: null, fetched_at: null });
+  // The untracked state: a failed attempt, and an entry found not to be a key.
+  write(
+    `${store}/.keyz/state/state.json`,
+    json({
+      schema_version: 1,
+      accounts: {
+        "xai/api/xai/team": {
+          at: "2026-01-01T00:00:00Z",
+          error: { kind: "auth", message: "401" },
+          failures: 1,
+        },
+      },
+      entries: {
+        "web/github": {
+          not_a_key: { provider: "github", gpg_sha256: "0".repeat(64), at: "2026-01-01T00:00:00Z" },
+        },
+      },
+    }),
+  );
   write(
     `${store}/.keyz/keys/api/xai/team.json`,
-    json({ schema_version: 1, path: "api/xai/team", tags: ["Work", "shared"], low_balance: 5 }),
+    json({ schema_version: 2, path: "api/xai/team", tags: ["Work", "shared"], low_balance: 5 }),
+  );
+  // A manifest that came with the store: its key is untrusted until the user trusts it.
+  write(
+    `${store}/.keyz/providers/acme.jsonc`,
+    Deno.readTextFileSync(`${ROOT}/providers/deepseek.jsonc`)
+      .replace('"id": "deepseek"', '"id": "acme"')
+      .replace(/"aliases": \[[^\]]*\]/, '"aliases": []')
+      .replace(/"name": "[^"]*"/, '"name": "Acme"'),
   );
   const opts = {
     storeDir: store,
@@ -115,16 +141,25 @@ function age(dir: string) {
 }
 
 /** Everything ls and ls --json would show, read with or without the cache. */
-async function seen(opts: SnapshotOptions, cached: boolean) {
+async function seen(opts: SnapshotOptions, cached: boolean, compareFiles = true) {
   const o = cached ? opts : { ...opts, cacheFile: undefined };
   const now = new Date("2026-01-01T00:10:00Z");
   const snapshot = await readSnapshot(o);
+  const views = viewsFromSnapshot(snapshot).map((v) => keyJson(v, snapshot.config, now));
+  // The snapshot and the files read one by one (what writers see) give the same views.
+  if (compareFiles) {
+    const files = await fileSources(
+      new Sidecars(opts.storeDir),
+      snapshot.providers,
+      opts.configDir,
+    );
+    const fromFiles = snapshot.entries.map((p) => keyJson(viewEntry(files, p), files.config, now));
+    assertEquals(JSON.parse(JSON.stringify(fromFiles)), JSON.parse(JSON.stringify(views)));
+  }
   // Through JSON: a field left undefined and a field left out are the same to every reader.
-  return JSON.parse(JSON.stringify({
-    listing: await readListing(o),
-    views: viewsFromSnapshot(snapshot, now).map((v) => keyJson(v, now)),
-    config: snapshot.config,
-  }));
+  return JSON.parse(
+    JSON.stringify({ listing: await readListing(o), views, config: snapshot.config }),
+  );
 }
 
 const CHANGES: [string, (f: Fixture) => void][] = [
@@ -145,7 +180,7 @@ const CHANGES: [string, (f: Fixture) => void][] = [
     (f) =>
       write(
         `${f.store}/.keyz/keys/work/kimi.json`,
-        json({ schema_version: 1, path: "work/kimi", notes: "team", tags: ["a"] }),
+        json({ schema_version: 2, path: "work/kimi", notes: "team", tags: ["a"] }),
       ),
   ],
   [
@@ -161,7 +196,44 @@ const CHANGES: [string, (f: Fixture) => void][] = [
     (f) =>
       write(
         `${f.store}/.keyz/map.json`,
-        json({ schema_version: 1, keys: { "misc/thing": { provider: "openrouter" } } }),
+        json({ schema_version: 2, keys: { "misc/thing": { provider: "openrouter" } } }),
+      ),
+  ],
+  [
+    "the state file written (a failure cleared, an entry that is not a key)",
+    (f) =>
+      replace(
+        `${f.store}/.keyz/state/state.json`,
+        json({
+          schema_version: 1,
+          accounts: { "xai/api/xai/team": { at: "2026-01-01T00:05:00Z", failures: 0 } },
+          entries: {
+            "api/deepseek/main": {
+              not_a_key: {
+                provider: "deepseek",
+                gpg_sha256: "1".repeat(64),
+                at: "2026-01-01T00:05:00Z",
+              },
+            },
+          },
+        }),
+      ),
+  ],
+  [
+    "an ignore rule added",
+    (f) => write(`${f.store}/.keyz/config.jsonc`, '{ "ignore": ["api/zai"] }\n'),
+  ],
+  [
+    "a store manifest trusted",
+    (f) =>
+      write(
+        `${f.opts.configDir}/trust.json`,
+        json({
+          schema_version: 1,
+          trusted: {
+            acme: [sha256Hex(Deno.readTextFileSync(`${f.store}/.keyz/providers/acme.jsonc`))],
+          },
+        }),
       ),
   ],
   [
@@ -220,7 +292,7 @@ Deno.test("snapshot cache: an unchanged store is served from the cache", async (
     Deno.utimeSync(folder, mtime!, mtime!);
     const figure = (s: Awaited<ReturnType<typeof seen>>) =>
       s.listing.rows.find((r: { path: string }) => r.path === "work/kimi")?.figure;
-    assertEquals(figure(await seen(f.opts, true)), "3.00 USD");
+    assertEquals(figure(await seen(f.opts, true, false)), "3.00 USD");
     assertEquals(figure(await seen(f.opts, false)), "777.00 USD");
   } finally {
     Deno.removeSync(f.dir, { recursive: true });
@@ -285,14 +357,24 @@ Deno.test("keyz ls: caches under XDG_CACHE_HOME, none with KEYZ_NO_CACHE, same o
     assertEquals(cut(first.stdout), cut(fresh.stdout));
     assertEquals(cut(second.stdout), cut(fresh.stdout));
     assertMatch(fresh.stdout, /api\/openai\/main\s+openai\s+spent 12\.50 USD/);
-    // --sort balance: the largest figure first, ties and keys without one by name; the same
-    // order in the table and in --json.
-    const sorted = await runKeyz(["ls", "--sort", "balance"], { env });
+    // Only keys are listed; the rest is one line.
+    assert(!fresh.stdout.includes("misc/thing"), fresh.stdout);
+    assert(!fresh.stdout.includes("web/github"), fresh.stdout);
+    assertMatch(
+      fresh.stdout,
+      /\n9 entries: 6 keys, 3 other entries \(1 not keys\) \(keyz ls --all\)\n$/,
+    );
+    // --sort balance: lowest first within a currency, keys without a balance last by name;
+    // the same order in the table and in --json.
+    const sorted = await runKeyz(["ls", "--sort", "balance", "-q"], { env });
     const sortedJson = await runKeyz(["ls", "--sort", "balance", "--json"], { env });
     const tablePaths = sorted.stdout.trim().split("\n").slice(1).map((l) => l.split(/\s+/)[0]);
     const jsonPaths = JSON.parse(sortedJson.stdout).keys.map((k: { path: string }) => k.path);
-    assertEquals(tablePaths.slice(0, 3), ["api/deepseek/main", "api/openai/main", "work/kimi"]);
+    assertEquals(tablePaths.slice(0, 3), ["work/kimi", "api/deepseek/main", "api/openai/main"]);
     assertEquals(jsonPaths, tablePaths);
+    const all = await runKeyz(["ls", "--all"], { env });
+    assertMatch(all.stdout, /misc\/thing\s+-\s+-\s+other/);
+    assertMatch(all.stdout, /web\/github\s+github\s+-\s+not_a_key/);
     // No store: one line naming it, exit 3, on the fast path as on the full one.
     for (const args of [["ls"], ["ls", "--json"], ["show", "x"]]) {
       const r = await runKeyz(args, { env: { ...env, PASSWORD_STORE_DIR: `${f.dir}/none` } });

@@ -22,8 +22,8 @@ Deno.test("80x24: every line exactly 80 cells, symbols and labels readable witho
   assertMatch(text, /main\s+deepseek\s+110\.00 CNY ✓ live/);
   assertMatch(text, /team\s+openrouter\s+0\.42 USD ↓✓ low/);
   assertMatch(text, /moonshot\s+moonshot\s+49\.59 USD ⧗✓ expiring/);
-  assertMatch(text, /siliconflow\s+siliconflow\s+- ✗ error/);
-  assertMatch(text, /wifi\s+-\s+- \? unmapped/);
+  assertMatch(text, /siliconflow\s+siliconflow\s+- ✗ auth/);
+  assert(!text.includes("wifi"), "an ordinary password is not in the browser");
   assertMatch(lines[23], /\? help/);
   assertMatch(lines[23], /q quit/);
   assert(!text.includes("\x1b"), "no escape sequences without colour");
@@ -38,16 +38,29 @@ Deno.test("colour: ANSI only when asked; selected row is inverse", async () => {
 Deno.test("details pane: metadata, error, env, expiry, notes, sparkline", async () => {
   let s = press(await sampleState(), "j", "j"); // api/deepseek/main
   s = setHistory(s, "api/deepseek/main", [
-    { at: "2026-02-27T00:00:00Z", status: "ok", provider: "deepseek", balance: 150 },
+    {
+      at: "2026-02-27T00:00:00Z",
+      status: "ok",
+      provider: "deepseek",
+      kind: "balance",
+      balance: 150,
+    },
     { at: "2026-02-28T00:00:00Z", status: "error", provider: "deepseek", error: "network" },
-    { at: "2026-03-01T00:00:00Z", status: "ok", provider: "deepseek", balance: 110 },
+    {
+      at: "2026-03-01T00:00:00Z",
+      status: "ok",
+      provider: "deepseek",
+      kind: "balance",
+      balance: 110,
+    },
   ]);
   const text = plain(s, 120, 30).join("\n");
   assertMatch(text, /provider\s+deepseek \(from path\) · DeepSeek/);
+  assertMatch(text, /found\s+automatically: path segment "deepseek"/);
   assertMatch(text, /history\s+█ ▁\s+3 syncs/);
   assertMatch(text, /notes\s+personal account/);
   assertMatch(text, /env var\s+DEEPSEEK_API_KEY/);
-  const err = plain(press(await sampleState(), "G", "k"), 80, 24).join("\n");
+  const err = plain(press(await sampleState(), "G", "k"), 100, 40).join("\n");
   assertMatch(err, /error\s+auth: 401 invalid api key/);
   const exp = plain(press(await sampleState(), "j", "j", "j", "j", "j"), 80, 24).join("\n");
   assertMatch(exp, /expires\s+2026-03-05 \(in 4d\)/);

@@ -43,8 +43,6 @@ Deno.test("tree: folders first, rollups of worst badge and balance per currency"
     "f:api/openrouter",
     "k:api/openrouter/team",
     "k:api/moonshot",
-    "f:misc",
-    "k:misc/wifi",
     "f:work",
     "k:work/siliconflow",
     "k:work/zai",
@@ -53,11 +51,12 @@ Deno.test("tree: folders first, rollups of worst badge and balance per currency"
   assertEquals(api.worst, "low"); // openrouter 0.42 USD < min_balance 1
   assertEquals(api.totals.get("CNY"), 110);
   assertEquals(Math.round(api.totals.get("USD")! * 100), 5001);
-  assertEquals(s.tree.folders.find((f) => f.name === "work")!.worst, "error");
+  assertEquals(s.tree.folders.find((f) => f.name === "work")!.worst, "auth");
+  // An ordinary password beside the keys is not in the tree at all.
+  assert(!s.rows.has("misc/wifi"));
   const row = (p: string) => s.rows.get(p)!;
   assertEquals(row("api/moonshot").badges, ["expiring", "live"]); // expires in 4 days
   assertEquals(row("work/zai").badges, ["stale"]);
-  assertEquals(row("misc/wifi").badges, ["unmapped"]);
   assertEquals(row("api/deepseek/main").badges, ["live"]);
 });
 
@@ -177,25 +176,25 @@ Deno.test("edit: notes, tags, expiry, env validated; save-key effect keeps other
   assert(!bad.effects.some((e) => e.type === "save-key"));
   assertEquals(
     applyEdit(undefined, "a/b", "expires_at", "2026-12-31"),
-    { key: { schema_version: 1, path: "a/b", expires_at: "2026-12-31T00:00:00Z" } },
+    { key: { schema_version: 2, path: "a/b", expires_at: "2026-12-31T00:00:00Z" } },
   );
   assert("error" in applyEdit(undefined, "a/b", "env", "NOT-VALID"));
-  assertEquals(applyEdit({ schema_version: 1, path: "a/b", env: "X" }, "a/b", "env", ""), {
-    key: { schema_version: 1, path: "a/b" },
+  assertEquals(applyEdit({ schema_version: 2, path: "a/b", env: "X" }, "a/b", "env", ""), {
+    key: { schema_version: 2, path: "a/b" },
   });
 });
 
 Deno.test("map: provider picker then credential picker → save-map", async () => {
   let s = await sampleState();
-  s = press(s, "G", "k", "k", "k").state; // misc/wifi
-  assertEquals(selectedRow(s)?.path, "misc/wifi");
+  s = press(s, "G", "k", "k", "k").state; // api/moonshot: remapped with a credential
+  assertEquals(selectedRow(s)?.path, "api/moonshot");
   s = press(s, "m", ..."openr".split("")).state;
   assertEquals(s.mode.kind, "pick");
   s = press(s, { name: "enter" }).state;
   const r = press(s, ..."team".split(""), { name: "enter" });
   assertEquals(r.effects[0], {
     type: "save-map",
-    path: "misc/wifi",
+    path: "api/moonshot",
     mapping: { provider: "openrouter", credential: "api/openrouter/team" },
   });
   assertEquals(r.state.mode.kind, "tree");

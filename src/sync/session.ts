@@ -13,8 +13,7 @@ import { writeState } from "../sidecars/state.ts";
 import type { PassStore } from "../store/store.ts";
 import { viewEntry } from "../view/entries.ts";
 import { fileSources } from "../view/file_sources.ts";
-import { planSync } from "./plan.ts";
-import { runPlan, summarize, type SyncResult } from "./sync.ts";
+import { summarize, type SyncResult, syncViews } from "./sync.ts";
 
 export interface SyncSession {
   store: PassStore;
@@ -60,18 +59,7 @@ export async function syncEntries(
       // Read again under the lock: another keyz may have synced or mapped in the meantime.
       const src = await fileSources(s.sidecars, s.providers, s.configDir);
       const views = req.paths.map((p) => viewEntry(src, p));
-      const currentSha = new Map<string, string | undefined>();
-      for (const v of views) {
-        if (v.record?.not_a_key || v.record?.not_yours) {
-          currentSha.set(v.path, await s.store.fileSha256(v.path));
-        }
-      }
-      const plan = planSync(views, src.config, s.now().getTime(), {
-        staleOnly: req.staleOnly,
-        named: req.named,
-        currentSha,
-      });
-      const results = await runPlan(plan, {
+      const { plan, results } = await syncViews(views, src.config, {
         store: s.store,
         sidecars: s.sidecars,
         state: src.state,
@@ -81,7 +69,7 @@ export async function syncEntries(
         baseUrlOverride: s.baseUrlOverride,
         retryBaseMs: s.retryBaseMs,
         onResult: req.onResult,
-      });
+      }, { staleOnly: req.staleOnly, named: req.named });
       if (plan.jobs.length || results.some((r) => r.status !== "skipped")) {
         await writeState(storeDir, src.state);
       }

@@ -5,7 +5,8 @@
  * attempts, failures and entries that are not keys in the untracked state. One key's failure
  * never stops the others; last good figures are kept.
  */
-import { FetchError, type FetchErrorKind, KeyzError } from "../errors.ts";
+import { FetchError, type FetchErrorKind, KeyzError, NotAKeyError } from "../errors.ts";
+import { keyShape } from "../providers/key_shape.ts";
 import type { PassStore } from "../store/store.ts";
 import { DecryptError } from "../store/store.ts";
 import type { Secret } from "../store/secret.ts";
@@ -19,7 +20,15 @@ import type { StateFile } from "../sidecars/state.ts";
 import { Limiter } from "../util/limit.ts";
 import { isoSeconds } from "../util/time.ts";
 import { type ErrorClass, errorClassOf } from "../view/judge.ts";
-import type { AccountJob, SkipReason, SyncPlan } from "./plan.ts";
+import type { StoreConfig } from "../config/store_config.ts";
+import type { EntryView } from "../view/entries.ts";
+import {
+  type AccountJob,
+  type PlanOptions,
+  planSync,
+  type SkipReason,
+  type SyncPlan,
+} from "./plan.ts";
 
 export type SyncStatus =
   | "ok"
@@ -71,11 +80,12 @@ export function redact(text: string, secrets: readonly string[]): string {
 
 /** Whether a secret may be sent as this provider's key (or credential). */
 function shapeVerdict(
-  _manifest: Manifest,
+  manifest: Manifest,
   secret: Secret,
-  _role: "key" | "credential",
+  role: "key" | "credential",
 ): "ok" | "blank" | "mismatch" {
-  return secret.reveal().trim() === "" ? "blank" : "ok";
+  const v = keyShape(manifest, secret.reveal(), role);
+  return v.ok ? "ok" : v.why;
 }
 
 /** A failure of one account, before or after talking to the provider. */
@@ -90,6 +100,26 @@ class JobLeftAlone {
     readonly path: string,
     readonly message: string,
   ) {}
+}
+
+/**
+ * Plan and run a sync of these entries: entries remembered as not keys (or not ours) are
+ * looked at again only when their .gpg file changed.
+ */
+export async function syncViews(
+  views: readonly EntryView[],
+  config: StoreConfig,
+  deps: SyncDeps,
+  opts: Omit<PlanOptions, "currentSha"> = {},
+): Promise<{ plan: SyncPlan; results: SyncResult[] }> {
+  const currentSha = new Map<string, string | undefined>();
+  for (const v of views) {
+    if (v.record?.not_a_key || v.record?.not_yours) {
+      currentSha.set(v.path, await deps.store.fileSha256(v.path));
+    }
+  }
+  const plan = planSync(views, config, deps.now().getTime(), { ...opts, currentSha });
+  return { plan, results: await runPlan(plan, deps) };
 }
 
 export async function runPlan(plan: SyncPlan, deps: SyncDeps): Promise<SyncResult[]> {
@@ -204,6 +234,9 @@ export async function runPlan(plan: SyncPlan, deps: SyncDeps): Promise<SyncResul
       metadata = outcome.metadata;
     } catch (e) {
       if (e instanceof JobLeftAlone) leftAlone = e;
+      else if (e instanceof NotAKeyError && e.role === "key") {
+        leftAlone = new JobLeftAlone("not_a_key", e.path ?? job.paths[0], e.message);
+      } else if (e instanceof NotAKeyError) failure = new FetchError("config", e.message);
       else if (e instanceof JobFailure) failure = e.error;
       else if (e instanceof FetchError) failure = e;
       else if (e instanceof KeyzError) failure = new FetchError("config", e.message);

@@ -195,7 +195,7 @@ export function detailPairs(state: UiState, row: KeyRow): [string, string, Style
   out.push([
     "provider",
     r.kind === "key"
-      ? `${r.provider} (${r.how === "auto" ? `from path "${r.segment}"` : "mapped"})` +
+      ? `${r.provider} (${r.how === "auto" ? "from path" : "mapped"})` +
         (v.provider ? ` · ${v.provider.manifest.name}` : " · not loaded")
       : "not a key (press m to map it)",
   ]);
