@@ -114,12 +114,20 @@ Deno.test("keyz doctor: healthy, then problems with hints, then --fix", async ()
 
     const fix = await runKeyz(["doctor", "--fix", "--json"], { env });
     const fixed = (JSON.parse(fix.stdout) as { checks: Check[] }).checks;
-    assertEquals(fixed.filter((c) => c.fixed).map((c) => c.id).sort(), [
+    const fixes = fixed.filter((c) => c.fixed);
+    assertEquals(fixes.map((c) => c.id).sort(), [
       "lock",
       "sidecar",
       "sidecar",
       "sidecar",
+      "sidecar",
     ]);
+    // The conflict is resolved, the broken file moved aside, and both older formats rewritten.
+    assertEquals(
+      fixes.filter((c) => /older format/.test(c.message)).length,
+      2,
+      JSON.stringify(fixes),
+    );
     assertEquals(
       JSON.parse(await Deno.readTextFile(`${keyz}/accounts/deepseek/api/deepseek/main.json`))
         .metadata.balance,
@@ -127,7 +135,7 @@ Deno.test("keyz doctor: healthy, then problems with hints, then --fix", async ()
     );
     assertEquals(
       JSON.parse(await Deno.readTextFile(`${keyz}/keys/api/deepseek/main.json`)).schema_version,
-      1,
+      2,
     );
     assert(!(await Deno.stat(`${keyz}/lock`).then(() => true, () => false)));
     assert(
@@ -162,7 +170,7 @@ Deno.test("keyz doctor: a key whose provider needs an admin key that is not link
     assertMatch(cred!.message, /llm\/claude\/main has no Anthropic Admin API key/);
     assertMatch(cred!.hint!, /keyz map llm\/claude\/main anthropic --credential/);
     const unmapped = checks.find((c) => c.id === "mapping" && c.status === "info");
-    assertMatch(unmapped!.message, /1 entry has no provider/);
+    assertMatch(unmapped!.message, /1 other entry is not a key/);
     assert(!r.stdout.includes("CANARY"));
   } finally {
     await store.cleanup();

@@ -670,7 +670,11 @@ Deno.test(`hostile responses: ${CASES.length} cases in one sync, typed errors, n
     assertEquals(evil.hits.length, 0, "a key reached the redirect target");
     assert(!bad.hits.some((h) => h.path === "/c/steal"), "a .. path climbed out");
 
-    // Every sidecar parses, every history line is JSON (2 per key), no key anywhere.
+    // Every sidecar parses, every history line is JSON (one per successful sync: 2 for the
+    // keys that answered twice, 1 for those that failed the second time), no key anywhere.
+    const okTwice = new Set(
+      CASES.filter((c) => c.expect.status === "ok").map((c) => `hostile/h-${c.name}.jsonl`),
+    );
     const texts: Record<string, string> = {
       stdout: second.stdout,
       stderr: second.stderr,
@@ -682,7 +686,7 @@ Deno.test(`hostile responses: ${CASES.length} cases in one sync, typed errors, n
       if (f.endsWith(".json")) JSON.parse(text);
       if (f.endsWith(".jsonl")) {
         const lines = text.trim().split("\n");
-        assertEquals(lines.length, 2, f);
+        assertEquals(lines.length, [...okTwice].some((p) => f.endsWith(p)) ? 2 : 1, f);
         lines.forEach((l) => JSON.parse(l));
       }
     }

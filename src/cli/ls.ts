@@ -6,7 +6,7 @@
 import { KeyzError } from "../errors.ts";
 import { type EntryView, viewsFromSnapshot } from "../view/entries.ts";
 import { ageSince } from "../view/format.ts";
-import { isKeyState, judge, type KeyState } from "../view/judge.ts";
+import { isKeyState, type IssueKind, judge, type KeyState } from "../view/judge.ts";
 import {
   compareRemaining,
   entrySummary,
@@ -54,13 +54,23 @@ export function sortRows<R extends Pick<ListingRow, "remaining" | "currency" | "
   );
 }
 
+/** What an issue adds to the STATE column (failures and staleness are the state itself). */
+const ISSUE_WORD: Partial<Record<IssueKind, string>> = {
+  low_balance: "low",
+  expired: "expired",
+  expiring: "expiring",
+  disabled: "disabled",
+};
+
 function row(r: ListingRow, now: number): string[] {
-  const { state } = judge(r, now);
+  const { state, issues } = judge(r, now);
+  const words = [...new Set(issues.map((i) => ISSUE_WORD[i.kind]).filter(Boolean))];
+  const shown = [state, ...words].join(" ");
   return [
     escapeTerminal(r.path),
     r.provider ? escapeTerminal(r.provider) : color.dim("-"),
     r.figure ? escapeTerminal(r.figure) : color.dim("-"),
-    stateColor(state)(state),
+    words.length ? color.yellow(shown) : stateColor(state)(shown),
     r.fetchedMs !== undefined ? ageSince(r.fetchedMs, now) : color.dim("never"),
   ];
 }

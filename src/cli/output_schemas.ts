@@ -58,27 +58,50 @@ export const LsOutput = z.strictObject({
 });
 export const ShowOutput = KeyOutput;
 
-const SyncStatus = z.enum(["ok", "error", "skipped", "unsupported"]);
+const SyncStatus = z.enum(["ok", "error", "skipped", "unsupported", "not_a_key", "not_yours"])
+  .describe(
+    "ok; error (the last good figures are kept); unsupported (no account API); not_a_key (the " +
+      "secret does not have the provider's key shape: nothing was sent); not_yours (encrypted " +
+      "for someone else's key); skipped (see reason)",
+  );
+const SkipReason = z.enum([
+  "other",
+  "ignored",
+  "not_a_key",
+  "not_yours",
+  "untrusted",
+  "unknown_provider",
+  "fresh",
+]);
 export const SyncOutput = z.strictObject({
   results: z.array(z.strictObject({
     path: z.string(),
     provider: z.string().nullable(),
     status: SyncStatus,
     error: z.strictObject({
-      kind: z.union([FetchErrorKindSchema, z.enum(["unmapped", "untrusted"])]),
+      kind: FetchErrorKindSchema,
+      class: z.enum(["network", "auth", "provider", "config"]),
       message: z.string(),
     }).optional(),
+    reason: SkipReason.optional(),
     metadata: Metadata.extend({
       synced_at: Iso,
       last_success_at: Iso.nullable(),
       status: z.enum(["live", "error"]),
     }).nullable(),
+    warnings: z.array(z.string()).optional(),
   })),
   summary: z.strictObject({
     ok: z.int(),
     error: z.int(),
     skipped: z.int(),
     unsupported: z.int(),
+    not_a_key: z.int(),
+    not_yours: z.int(),
+    /** Entries that are not keys (ordinary passwords, ignored): not listed in results. */
+    other_entries: z.int(),
+    /** `--stale`: keys synced within their refresh interval, left alone. */
+    fresh: z.int(),
   }),
 });
 

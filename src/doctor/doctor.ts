@@ -381,9 +381,9 @@ function credentialChecks(src: ViewSources, entries: string[]): Check[] {
     out.push({
       id: "mapping",
       status: "info",
-      message: `${others} other entr${
-        others === 1 ? "y is" : "ies are"
-      } not keys (see keyz ls --all)`,
+      message: others === 1
+        ? "1 other entry is not a key (see keyz ls --all)"
+        : `${others} other entries are not keys (see keyz ls --all)`,
       hint: "keyz map <path> <provider> for a key keyz did not recognise",
     });
   }

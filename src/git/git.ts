@@ -49,7 +49,7 @@ function gitError(what: string, stderr: string): KeyzError {
 export async function ensureGitattributes(storeDir: string): Promise<boolean> {
   const files: [string, string][] = [
     [".gitattributes", "history/** merge=union\n"],
-    [".gitignore", "/lock\n*.tmp\n*.broken-*\n"],
+    [".gitignore", "/lock\n/state/\n*.tmp\n*.broken-*\n"],
   ];
   let wrote = false;
   await Deno.mkdir(`${storeDir}/${KEYZ_DIR}`, { recursive: true });

@@ -157,7 +157,7 @@ export async function removeStaleTemps(storeDir: string): Promise<number> {
 /** Keep the lock and temp files out of git (`git add -A .keyz` would otherwise take them). */
 export async function ensureKeyzGitignore(storeDir: string): Promise<void> {
   const rel = `${KEYZ_DIR}/.gitignore`;
-  const want = "/lock\n*.tmp\n";
+  const want = "/lock\n/state/\n*.tmp\n*.broken-*\n";
   const have = await Deno.readTextFile(`${storeDir}/${rel}`).catch(() => "");
   if (have !== want) await writeAtomic(storeDir, rel, want);
 }

@@ -54,7 +54,7 @@ export async function syncEntries(
   const storeDir = s.sidecars.storeDir;
   const gitMode = s.gitMode ?? (await readStoreConfig(storeDir)).git ?? "commit";
   return await withStoreWrite(
-    { storeDir, what: `sync ${req.paths.length} entries`, gitMode, wait: req.wait },
+    { storeDir, what: "sync", gitMode, wait: req.wait },
     async () => {
       // Read again under the lock: another keyz may have synced or mapped in the meantime.
       const src = await fileSources(s.sidecars, s.providers, s.configDir);
