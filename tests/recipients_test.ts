@@ -13,6 +13,7 @@ import {
   recipientsOfFile,
   type SecretKeyring,
 } from "../src/store/recipients.ts";
+import { keyringKeys } from "../src/store/openpgp.ts";
 import { entryFile } from "../src/store/store.ts";
 import { addOwnKey, addTeammate, makeStore, type TestStore } from "./support/store.ts";
 import { assert, assertEquals } from "./support/assert.ts";
@@ -428,6 +429,40 @@ Deno.test("recipientsOf: header forms, v6 PKESKs, markers and partial lengths", 
     [ANYONE, ID_A],
   );
   assertEquals(recipientsOf(bytes(newPacket(3, bytes(4, 9, 3, 8, 1)), DATA)), [ANYONE]);
+});
+
+Deno.test("keyringKeys: v3 keys skipped, unknown algorithms undecided, v5/v6 keys incomplete", () => {
+  const key = (version: number, algo: number) =>
+    newPacket(
+      6,
+      bytes(
+        version,
+        0x60,
+        0,
+        0,
+        0,
+        ...(version === 4 ? [] : [0, 0, 0, 0]),
+        algo,
+        new Array(32).fill(9),
+      ),
+    );
+  const x25519 = keyringKeys(key(4, 25)); // RFC 9580 X25519 in a v4 key: no keygrip computed
+  assertEquals(x25519.complete, true);
+  assertEquals(x25519.keys.length, 1);
+  assertEquals(x25519.keys[0].keygrip, undefined);
+  assertEquals(x25519.keys[0].keyId, x25519.keys[0].fingerprint.slice(24));
+  assertEquals(
+    keyringKeys(bytes(newPacket(6, bytes(3, 0, 0, 0, 0, 0, 0, 1, 1, 1)), key(4, 25))).keys.length,
+    1,
+  );
+  assertEquals(keyringKeys(bytes(key(4, 25), key(6, 25))).complete, false);
+  assertEquals(keyringKeys(bytes(key(5, 22))).complete, false);
+  assertEquals(keyringKeys(bytes(newPacket(6, bytes(4, 0, 0)))).complete, false);
+  // User ids and signatures are skipped whatever they hold.
+  assertEquals(
+    keyringKeys(bytes(newPacket(13, bytes(0xff, 0xfe)), newPacket(2, bytes(4)))).complete,
+    true,
+  );
 });
 
 Deno.test("recipientsOf: garbage, truncation and huge lengths give undefined, never a throw", () => {

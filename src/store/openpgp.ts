@@ -194,13 +194,19 @@ export function messageRecipients(buf: Uint8Array): string[] | undefined {
 export interface PublicKey {
   /** 16 upper-case hex digits. */
   keyId: string;
-  /** 40 (v4) or 64 (v5, v6) upper-case hex digits. */
+  /** 40 upper-case hex digits. */
   fingerprint: string;
-  /** As gpg-agent names the secret key file; undefined for algorithms keyz does not know. */
+  /**
+   * As gpg-agent names the secret key file; undefined for algorithms, curves and key versions
+   * whose keygrip keyz does not compute.
+   */
   keygrip: string | undefined;
 }
 
-/** A public key packet body (v4, v5 or v6; gpg 2.1 and later ignore v3 keys). */
+/**
+ * A v4 public key packet body. v3 keys gpg 2.1 and later ignore; v5 (LibrePGP, gpg 2.5) and v6
+ * (RFC 9580) keys give undefined: gpg 2.2 cannot make them, so nothing about them was checked.
+ */
 export function parsePublicKey(body: Uint8Array): PublicKey | undefined {
   const version = body[0];
   if (version === 4 && body.length >= 6 && body.length <= 0xffff) {
@@ -215,28 +221,6 @@ export function parsePublicKey(body: Uint8Array): PublicKey | undefined {
       keygrip: keygripOf(body[5], body.subarray(6)),
     };
   }
-  if ((version === 5 || version === 6) && body.length >= 10) {
-    const n = body.length;
-    const fpr = createHash("sha256")
-      .update(
-        Uint8Array.of(
-          version === 5 ? 0x9a : 0x9b,
-          n >>> 24,
-          (n >> 16) & 0xff,
-          (n >> 8) & 0xff,
-          n & 0xff,
-        ),
-      )
-      .update(body)
-      .digest();
-    const fingerprint = toHex(fpr);
-    const material = u32(body, 6);
-    return {
-      keyId: fingerprint.slice(0, 16),
-      fingerprint,
-      keygrip: 10 + material === body.length ? keygripOf(body[5], body.subarray(10)) : undefined,
-    };
-  }
   return undefined;
 }
 
@@ -246,7 +230,7 @@ const MAX_KEY_PACKET_BODY = 64 * 1024;
 /**
  * The public keys and subkeys in a sequence of OpenPGP packets: a keybox keyblock or a legacy
  * pubring.gpg. `complete` is false when some packet could not be read, so a key may be missing
- * from `keys`. v3 keys are skipped as gpg skips them.
+ * from `keys` (a v5 or v6 key makes it incomplete). v3 keys are skipped as gpg skips them.
  */
 export function keyringKeys(buf: Uint8Array): { keys: PublicKey[]; complete: boolean } {
   const keys: PublicKey[] = [];
@@ -259,9 +243,10 @@ export function keyringKeys(buf: Uint8Array): { keys: PublicKey[]; complete: boo
     if (end > buf.length) return { keys, complete: false };
     if (h.tag === TAG_PUBLIC_KEY || h.tag === TAG_PUBLIC_SUBKEY) {
       if (h.length > MAX_KEY_PACKET_BODY) return { keys, complete: false };
-      const key = parsePublicKey(buf.subarray(h.bodyStart, end));
+      const body = buf.subarray(h.bodyStart, end);
+      const key = parsePublicKey(body);
       if (key) keys.push(key);
-      else if (buf[h.bodyStart] !== 3) return { keys, complete: false };
+      else if (body[0] !== 3) return { keys, complete: false };
     }
     pos = end;
   }

@@ -21,8 +21,8 @@ export { ANYONE } from "./openpgp.ts";
 
 export interface SecretKeyring {
   /**
-   * Key ids (16 upper-case hex digits) and fingerprints (40 or 64) of every key and subkey
-   * whose secret gpg-agent holds.
+   * Key ids (16 upper-case hex digits) and fingerprints (40) of every key and subkey whose
+   * secret gpg-agent holds.
    */
   readonly secret: ReadonlySet<string>;
   /** Key ids of public keys whose keygrip keyz cannot compute: whether we hold them is unknown. */
