@@ -515,9 +515,7 @@ Deno.test("recipientsOfFile: reads a bounded head; not a file -> undefined", asy
     await f.write(bytes(newPacket(1, pkesk3(ID_A)), 0xd2, 0xff, 0x7f, 0xff, 0xff, 0xff));
     await f.truncate(200 * 1024 * 1024); // sparse: 200 MB of encrypted data, as far as keyz knows
     f.close();
-    const t0 = performance.now();
     assertEquals(recipientsOfFile(huge), [ID_A]);
-    assert(performance.now() - t0 < 500);
     const zeros = join(dir, "zeros.gpg");
     await Deno.writeFile(zeros, new Uint8Array(1024 * 1024));
     assertEquals(recipientsOfFile(zeros), undefined);

@@ -60,16 +60,31 @@ const STAMPED = [
  * of their mtimes, sizes and inodes, for the snapshot cache; no file is read.
  */
 export function keyringStamp(gnupgHome: string): string {
-  const parts: string[] = [];
-  for (const name of STAMPED) {
+  return stampOf(gnupgHome, homeNames(gnupgHome) ?? new Set());
+}
+
+/**
+ * The names in GNUPGHOME, or undefined if it cannot be listed. Looking a name up here instead
+ * of stat-ing a file that may be missing saves a thrown NotFound: milliseconds each, cold.
+ */
+function homeNames(gnupgHome: string): Set<string> | undefined {
+  try {
+    return new Set(Array.from(Deno.readDirSync(gnupgHome), (e) => e.name));
+  } catch {
+    return undefined;
+  }
+}
+
+function stampOf(gnupgHome: string, names: Set<string>): string {
+  return STAMPED.map((name) => {
+    if (!names.has(name)) return `${name}:-`;
     try {
       const s = Deno.statSync(`${gnupgHome}/${name}`);
-      parts.push(`${name}:${s.mtime?.getTime() ?? 0}:${s.size}:${s.ino ?? 0}`);
+      return `${name}:${s.mtime?.getTime() ?? 0}:${s.size}:${s.ino ?? 0}`;
     } catch {
-      parts.push(`${name}:-`);
+      return `${name}:?`;
     }
-  }
-  return parts.join(" ");
+  }).join(" ");
 }
 
 /** gpg options that make it read keys from elsewhere than GNUPGHOME's default keyring. */
@@ -95,11 +110,13 @@ export function passGnupgHome(env: Record<string, string> = {}): string | undefi
  */
 export function readSecretKeyring(gnupgHome: string): SecretKeyring | undefined {
   try {
-    const stamp = keyringStamp(gnupgHome);
-    if (otherKeyrings(gnupgHome)) return undefined;
-    const grips = secretKeygrips(gnupgHome);
+    const names = homeNames(gnupgHome);
+    if (!names) return undefined;
+    const stamp = stampOf(gnupgHome, names);
+    if (otherKeyrings(gnupgHome, names)) return undefined;
+    const grips = names.has("private-keys-v1.d") ? secretKeygrips(gnupgHome) : undefined;
     if (!grips || grips.size === 0) return undefined;
-    const pubring = readPubring(gnupgHome);
+    const pubring = readPubring(gnupgHome, names);
     if (!pubring) return undefined;
     const { keys, complete } = isKeybox(pubring) ? keyboxKeys(pubring) : keyringKeys(pubring);
     const secret = new Set<string>(), undecided = new Set<string>(), known = new Set<string>();
@@ -137,8 +154,9 @@ function readHead(file: string, max: number): Uint8Array | undefined {
 const OTHER_KEYRING_OPTION =
   /^[ \t]*(?:--)?(?:use-keyboxd|keyring|primary-keyring|no-default-keyring)(?:[ \t=]|$)/m;
 
-function otherKeyrings(gnupgHome: string): boolean {
+function otherKeyrings(gnupgHome: string, names: Set<string>): boolean {
   for (const name of ["gpg.conf", "common.conf"]) {
+    if (!names.has(name)) continue;
     const text = readHead(`${gnupgHome}/${name}`, MAX_CONF_BYTES);
     if (text && OTHER_KEYRING_OPTION.test(new TextDecoder().decode(text))) return true;
   }
@@ -159,24 +177,21 @@ function secretKeygrips(gnupgHome: string): Set<string> | undefined {
 }
 
 /**
- * pubring.kbx, else the legacy pubring.gpg (gpg's own order), or undefined if neither can be
- * read whole.
+ * pubring.kbx, else the legacy pubring.gpg (gpg's own order), or undefined if there is none or
+ * it cannot be read whole.
  */
-function readPubring(gnupgHome: string): Uint8Array | undefined {
-  for (const name of ["pubring.kbx", "pubring.gpg"]) {
-    const file = `${gnupgHome}/${name}`;
-    let size: number;
-    try {
-      size = Deno.statSync(file).size;
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) continue;
-      return undefined;
-    }
+function readPubring(gnupgHome: string, names: Set<string>): Uint8Array | undefined {
+  const name = ["pubring.kbx", "pubring.gpg"].find((n) => names.has(n));
+  if (!name) return undefined;
+  const file = `${gnupgHome}/${name}`;
+  try {
+    const size = Deno.statSync(file).size;
     if (size > MAX_PUBRING_BYTES) return undefined;
-    const buf = readHead(file, MAX_PUBRING_BYTES);
+    const buf = readHead(file, size);
     return buf && buf.length === size ? buf : undefined;
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 function readFully(f: Deno.FsFile, buf: Uint8Array): number {
