@@ -305,10 +305,12 @@ const head = new Uint8Array(HEAD_BYTES);
  */
 export function recipientsOfFile(file: string): string[] | undefined {
   try {
-    if (!Deno.statSync(file).isFile) return undefined;
+    const s = Deno.statSync(file);
+    if (!s.isFile) return undefined;
     const f = Deno.openSync(file, { read: true });
     try {
-      return recipientsOf(head.subarray(0, readFully(f, head)));
+      // Asking for no more than the size saves the read that would only report the end.
+      return recipientsOf(head.subarray(0, readFully(f, head.subarray(0, s.size))));
     } finally {
       f.close();
     }
