@@ -18,6 +18,16 @@ export function storeDir(): string {
   return dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
 }
 
+/** `$GNUPGHOME`, default `~/.gnupg`: where the gpg that pass runs keeps its keys. */
+export function gnupgHome(): string {
+  return get("GNUPGHOME") ?? `${home()}/.gnupg`;
+}
+
+/** `$PASSWORD_STORE_GPG_OPTS`: options pass adds to every gpg it runs. */
+export function passGpgOpts(): string | undefined {
+  return get("PASSWORD_STORE_GPG_OPTS");
+}
+
 /** `$XDG_CONFIG_HOME/keyz`, default `~/.config/keyz`. */
 export function configDir(): string {
   return `${get("XDG_CONFIG_HOME") ?? `${home()}/.config`}/keyz`;

@@ -1,7 +1,7 @@
 // Fast checks that the shared test helpers (tests/support/*) do what they promise.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeStore } from "./support/store.ts";
+import { addTeammate, makeStore } from "./support/store.ts";
 import { hostile, startServer } from "./support/server.ts";
 import { assertNoSecret, keyzArgv, ROOT, runKeyz, V8_FLAGS } from "./support/cli.ts";
 
@@ -224,4 +224,24 @@ Deno.test("runKeyz, deno task keyz and deno task compile use the same V8 flags",
     assert.ok(task(name).includes(`-P=keyz ${V8_FLAGS} `), `${name}: ${task(name)}`);
   }
   assert.ok(keyzArgv([]).includes(V8_FLAGS));
+});
+
+Deno.test("addTeammate: pass encrypts the team folder for the teammate only", async () => {
+  const store = await makeStore({ git: true });
+  try {
+    const mate = await addTeammate(store);
+    assert.notEqual(mate.fingerprint, store.fingerprint);
+    const gpgId = (folder: string) =>
+      Deno.readTextFileSync(join(store.storeDir, folder, ".gpg-id")).trim().split("\n");
+    assert.deepEqual(gpgId(mate.teamFolder), [mate.fingerprint]);
+    assert.deepEqual(gpgId(mate.sharedFolder), [store.fingerprint, mate.fingerprint]);
+    await store.insert(`${mate.teamFolder}/x`, "sk-team\n");
+    await store.insert(`${mate.sharedFolder}/y`, "sk-shared\n");
+    const team = await store.pass(["show", `${mate.teamFolder}/x`]);
+    assert.notEqual(team.code, 0);
+    assert.match(team.stderr, /No secret key/); // the teammate's secret key is nowhere here
+    assert.equal(await store.show(`${mate.sharedFolder}/y`), "sk-shared\n");
+  } finally {
+    await store.cleanup();
+  }
 });

@@ -15,6 +15,11 @@ export function noStoreError(dir: string): KeyzError {
   );
 }
 
+/** The file of an entry: `<root>/<path>.gpg` (a path from listing or normalizePassPath). */
+export function entryFile(root: string, path: string): string {
+  return `${root}/${path}.gpg`;
+}
+
 /**
  * One folder of a store, without decrypting: its sub-folders and its entries (`*.gpg` files, or
  * links to files, named without the extension). Dot-folders and dot-files are not part of it.

@@ -333,3 +333,106 @@ export async function writeEntries(
   await store.gitRun(["add", "-A"]);
   await store.gitRun(["commit", "-q", "-m", "test entries"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Team stores: another person's key, and more keys of our own.
+
+/** A teammate of a store: see addTeammate. */
+export interface Teammate {
+  /** Fingerprint of the teammate's primary key (what a `.gpg-id` names). */
+  fingerprint: string;
+  /** The store folder whose `.gpg-id` names only the teammate. */
+  teamFolder: string;
+  /** The store folder whose `.gpg-id` names both the store's key and the teammate. */
+  sharedFolder: string;
+}
+
+interface MateKey {
+  fingerprint: string;
+  /** The teammate's public key, armored, as they would hand it over. */
+  publicKey: string;
+}
+
+let mateKey: Promise<MateKey> | undefined;
+
+/** Generate a key with `gpg --quick-gen-key` in `env`'s GNUPGHOME; its fingerprint. */
+async function generateKey(env: Record<string, string>, uid: string, algo: string) {
+  await runOk("gpg", [
+    "--batch",
+    "--pinentry-mode",
+    "loopback",
+    "--passphrase",
+    "",
+    "--quick-gen-key",
+    uid,
+    algo,
+    "default",
+    "never",
+  ], env);
+  const list = await runOk("gpg", ["--batch", "--with-colons", "--list-keys", `=${uid}`], env);
+  const fpr = list.stdout.split("\n").find((l) => l.startsWith("fpr:"))?.split(":")[9];
+  if (!fpr) throw new Error(`no fingerprint in gpg output:\n${list.stdout}`);
+  return fpr;
+}
+
+/**
+ * The teammate's key pair is made once per process in a GNUPGHOME of its own, which is removed
+ * right after: no store ever holds the teammate's secret key.
+ */
+async function makeMateKey(): Promise<MateKey> {
+  const home = await Deno.makeTempDir({ prefix: "keyz-gpgmate-" });
+  await Deno.chmod(home, 0o700);
+  const env = { GNUPGHOME: home, PATH: Deno.env.get("PATH") ?? DEFAULT_PATH, LANG: "C.UTF-8" };
+  try {
+    const fingerprint = await generateKey(
+      env,
+      "keyz teammate <mate@example.invalid>",
+      "future-default",
+    );
+    const pub = await runOk("gpg", ["--batch", "--armor", "--export", fingerprint], env);
+    return { fingerprint, publicKey: pub.stdout };
+  } finally {
+    await run("gpgconf", ["--kill", "gpg-agent"], env).catch(() => undefined);
+    await Deno.remove(home, { recursive: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Make `store` a team store, as `pass` users share one: import a teammate's public key into the
+ * store's GNUPGHOME, trust it (so `pass` encrypts to it), and `pass init -p` a folder for the
+ * teammate only (default `team`) and one for both (default `shared`). Entries inserted below
+ * them afterwards are encrypted for those recipients.
+ */
+export async function addTeammate(
+  store: TestStore,
+  opts: { teamFolder?: string; sharedFolder?: string } = {},
+): Promise<Teammate> {
+  mateKey ??= makeMateKey();
+  let mate: MateKey;
+  try {
+    mate = await mateKey;
+  } catch (e) {
+    mateKey = undefined;
+    throw e;
+  }
+  await runOk("gpg", ["--batch", "--import"], store.env, { stdin: mate.publicKey });
+  await runOk("gpg", ["--batch", "--import-ownertrust"], store.env, {
+    stdin: `${mate.fingerprint}:6:\n`,
+  });
+  const teamFolder = opts.teamFolder ?? "team";
+  const sharedFolder = opts.sharedFolder ?? "shared";
+  await runOk("pass", ["init", "-p", teamFolder, mate.fingerprint], store.env);
+  await runOk("pass", ["init", "-p", sharedFolder, store.fingerprint, mate.fingerprint], store.env);
+  return { fingerprint: mate.fingerprint, teamFolder, sharedFolder };
+}
+
+let ownKeys = 0;
+
+/**
+ * One more key pair of the store's own user, generated in the store's GNUPGHOME (e.g. "default":
+ * RSA-3072 with an RSA subkey, ~0.3-2 s). Its fingerprint, for `pass init -p <folder> <fpr>`.
+ */
+export function addOwnKey(store: TestStore, algo: string): Promise<string> {
+  const n = ++ownKeys;
+  return generateKey(store.env, `keyz own ${n} <own${n}@example.invalid>`, algo);
+}
