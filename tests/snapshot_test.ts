@@ -5,6 +5,7 @@ import { keyJson } from "../src/cli/key_json.ts";
 import { viewEntry, viewsFromSnapshot } from "../src/view/entries.ts";
 import { fileSources } from "../src/view/file_sources.ts";
 import { Sidecars } from "../src/sidecars/sidecars.ts";
+import { PassCliStore } from "../src/store/pass_cli.ts";
 import { sha256Hex } from "../src/util/hash.ts";
 import { readListing } from "../src/view/listing_cache.ts";
 import { readSnapshot, type SnapshotOptions } from "../src/view/snapshot.ts";
@@ -150,6 +151,7 @@ async function seen(opts: SnapshotOptions, cached: boolean, compareFiles = true)
   if (compareFiles) {
     const files = await fileSources(
       new Sidecars(opts.storeDir),
+      new PassCliStore(opts.storeDir),
       snapshot.providers,
       opts.configDir,
     );

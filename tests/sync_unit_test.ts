@@ -76,6 +76,7 @@ async function sync(
     config: {},
     state,
     untrusted: new Set<string>(),
+    notYours: new Set<string>(),
     readKey: (p: string) => sidecars.readKeySync(p),
     readAccount: (id: string) => sidecars.readAccountSync(id),
   };

@@ -10,6 +10,7 @@
 import * as env from "../env.ts";
 import { KeyzError } from "../errors.ts";
 import { PassCliStore } from "../store/pass_cli.ts";
+import { passGnupgHome } from "../store/keyring_stamp.ts";
 import type { Control, Effects } from "../ui/effects.ts";
 import type { StorePrefs } from "../ui/prefs.ts";
 import { completeRows, firstScreenState, setMessage, updateViews } from "../ui/state.ts";
@@ -52,6 +53,7 @@ export interface BrowseSetup {
 export async function browseWith(setup: BrowseSetup): Promise<number> {
   const opts: SnapshotOptions = {
     storeDir: setup.storeDir,
+    gnupgHome: passGnupgHome(setup.childEnv),
     configDir: setup.configDir,
     cacheFile: setup.cacheFile,
   };

@@ -23,7 +23,7 @@ export interface Context {
 
 /** What entry views are built from, read from the files now. */
 export async function sourcesOf(ctx: Context): Promise<ViewSources> {
-  return await fileSources(ctx.sidecars, ctx.providers, ctx.configDir);
+  return await fileSources(ctx.sidecars, ctx.store, ctx.providers, ctx.configDir);
 }
 
 /** Views of some entries, read from the files now. */

@@ -340,7 +340,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<Check[]> {
   checks.push(...mappingChecks(map, entries, providers));
   let sources: ViewSources | undefined;
   try {
-    sources = await fileSources(new Sidecars(storeDir), providers, opts.configDir);
+    sources = await fileSources(new Sidecars(storeDir), store, providers, opts.configDir);
   } catch { /* a broken map or config: reported above */ }
   if (sources) checks.push(...credentialChecks(sources, [...entries]));
   return checks;

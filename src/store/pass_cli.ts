@@ -1,12 +1,21 @@
 /** The real store: a directory of .gpg files, decrypted only through `pass show`. */
 import {
   DecryptError,
-  isNoSecretKeyMessage,
+  entryFile,
   noStoreError,
   type PassStore,
   readStoreFolder,
   sha256Hex,
 } from "./store.ts";
+import {
+  isNoSecretKeyError,
+  type Ownership,
+  ownershipOf,
+  passGnupgHome,
+  readSecretKeyring,
+  recipientsOfFile,
+  type SecretKeyring,
+} from "./recipients.ts";
 import { parseEntry, type SecretEntry } from "./secret.ts";
 import { KeyzError } from "../errors.ts";
 import { childEnv } from "../env.ts";
@@ -54,13 +63,25 @@ export class PassCliStore implements PassStore {
     }
   }
 
+  #keyring: SecretKeyring | undefined | null = null;
+
+  /** Told from the entry's recipients and the keys gpg-agent holds; never decrypts. */
+  ownership(path: string): Ownership {
+    if (this.#keyring === null) {
+      const home = passGnupgHome(this.#env);
+      this.#keyring = home === undefined ? undefined : readSecretKeyring(home);
+    }
+    return ownershipOf(recipientsOfFile(entryFile(this.root, path)), this.#keyring);
+  }
+
   async show(path: string): Promise<SecretEntry> {
-    const env = childEnv({ ...this.#env, PASSWORD_STORE_DIR: this.root });
+    // gpg's "No secret key" is matched in English (libgpg-error translates it otherwise).
+    const env = childEnv({ ...this.#env, PASSWORD_STORE_DIR: this.root, LANGUAGE: "en" });
     env.GPG_TTY ??= NOT_A_TTY;
     const r = await runProcess("pass", ["show", "--", path], { env });
     if (r.code !== 0) {
       const why = r.stderr.split("\n").find((l) => l.trim() !== "")?.trim() ?? `exit ${r.code}`;
-      throw new DecryptError(path, why.slice(0, 200), isNoSecretKeyMessage(r.stderr));
+      throw new DecryptError(path, why.slice(0, 200), isNoSecretKeyError(r.stderr));
     }
     return parseEntry(r.stdout);
   }

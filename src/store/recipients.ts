@@ -15,7 +15,9 @@
  * it read completely (then gpg cannot decrypt it either).
  */
 import { ANYONE, keyringKeys, messageRecipients, type PublicKey } from "./openpgp.ts";
-import { gnupgHome, passGpgOpts } from "../env.ts";
+import { homeNames, keyringStamp, passGnupgHome, stampOf } from "./keyring_stamp.ts";
+
+export { keyringStamp, passGnupgHome };
 
 export { ANYONE } from "./openpgp.ts";
 
@@ -43,64 +45,6 @@ const MAX_PUBRING_BYTES = 256 * 1024 * 1024;
 const MAX_CONF_BYTES = 256 * 1024;
 /** Enough for the session key packets of ~100 RSA-4096 recipients, or armored ~70. */
 const HEAD_BYTES = 64 * 1024;
-
-/** What keyringStamp looks at (see there). */
-const STAMPED = [
-  "pubring.kbx",
-  "pubring.gpg",
-  "private-keys-v1.d",
-  "public-keys.d",
-  "gpg.conf",
-  "common.conf",
-];
-
-/**
- * Files whose change can change the answer: the public keyring, the secret key folder (adding
- * or deleting a key file moves its mtime) and the config files naming other keyrings. A string
- * of their mtimes, sizes and inodes, for the snapshot cache; no file is read.
- */
-export function keyringStamp(gnupgHome: string): string {
-  return stampOf(gnupgHome, homeNames(gnupgHome) ?? new Set());
-}
-
-/**
- * The names in GNUPGHOME, or undefined if it cannot be listed. Looking a name up here instead
- * of stat-ing a file that may be missing saves a thrown NotFound: milliseconds each, cold.
- */
-function homeNames(gnupgHome: string): Set<string> | undefined {
-  try {
-    return new Set(Array.from(Deno.readDirSync(gnupgHome), (e) => e.name));
-  } catch {
-    return undefined;
-  }
-}
-
-function stampOf(gnupgHome: string, names: Set<string>): string {
-  return STAMPED.map((name) => {
-    if (!names.has(name)) return `${name}:-`;
-    try {
-      const s = Deno.statSync(`${gnupgHome}/${name}`);
-      return `${name}:${s.mtime?.getTime() ?? 0}:${s.size}:${s.ino ?? 0}`;
-    } catch {
-      return `${name}:?`;
-    }
-  }).join(" ");
-}
-
-/** gpg options that make it read keys from elsewhere than GNUPGHOME's default keyring. */
-const OTHER_KEYS_OPTION =
-  /(?:^|\s)--(?:homedir|keyring|primary-keyring|no-default-keyring|use-keyboxd)\b/;
-
-/**
- * The GNUPGHOME whose keys `pass` decrypts with: `env.GNUPGHOME` (the environment keyz gives
- * pass, e.g. the demo's), else $GNUPGHOME, else ~/.gnupg. Undefined when
- * PASSWORD_STORE_GPG_OPTS points gpg at another home or keyring: then keyz cannot tell.
- */
-export function passGnupgHome(env: Record<string, string> = {}): string | undefined {
-  const opts = env.PASSWORD_STORE_GPG_OPTS ?? passGpgOpts();
-  if (opts !== undefined && OTHER_KEYS_OPTION.test(opts)) return undefined;
-  return env.GNUPGHOME || gnupgHome();
-}
 
 /**
  * The keys whose secret we hold, from a GNUPGHOME, or undefined when keyz cannot tell: no

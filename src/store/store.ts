@@ -5,6 +5,7 @@
 import type { SecretEntry } from "./secret.ts";
 import { parseEntry } from "./secret.ts";
 import { KeyzError } from "../errors.ts";
+import type { Ownership } from "./recipients.ts";
 
 /** The one wording for a missing store, wherever keyz finds it missing. */
 export function noStoreError(dir: string): KeyzError {
@@ -55,6 +56,8 @@ export interface PassStore {
   show(path: string): Promise<SecretEntry>;
   /** sha256 (hex) of the entry's encrypted file, or undefined when it cannot be read. */
   fileSha256(path: string): Promise<string | undefined>;
+  /** Whether entries are encrypted for a key we hold, told without decrypting (recipients.ts). */
+  ownership(path: string): Ownership;
 }
 
 /**
@@ -73,11 +76,6 @@ export class DecryptError extends KeyzError {
     );
     this.notYours = notYours;
   }
-}
-
-/** Whether pass/gpg failed because no secret key of the entry's recipients is available. */
-export function isNoSecretKeyMessage(stderr: string): boolean {
-  return /\bNo secret key\b|\bno secret key\b|decryption failed: No secret key/.test(stderr);
 }
 
 export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
@@ -113,6 +111,9 @@ export class MemoryStore implements PassStore {
   }
   /** An entry's content that stands for "encrypted for someone else". */
   static readonly NOT_YOURS = "\0not yours\0";
+  ownership(path: string): Ownership {
+    return this.#entries.get(path) === MemoryStore.NOT_YOURS ? "not_yours" : "yours";
+  }
   fileSha256(path: string): Promise<string | undefined> {
     const text = this.#entries.get(path);
     return text === undefined

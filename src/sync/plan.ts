@@ -48,8 +48,6 @@ export interface PlanOptions {
    * again).
    */
   currentSha?: ReadonlyMap<string, string | undefined>;
-  /** Entries known to be encrypted only for others (recipients.ts), without decrypting. */
-  notYours?: ReadonlySet<string>;
 }
 
 /**
@@ -100,7 +98,9 @@ export function planSync(
     const notYours = v.record?.not_yours;
     const rememberedNotYours = !!notYours && !opts.named?.has(v.path) &&
       notYours.gpg_sha256 === opts.currentSha?.get(v.path);
-    if (opts.notYours?.has(v.path) || rememberedNotYours) {
+    // Told from the recipients without decrypting, or remembered from a failed decryption.
+    const toldNotYours = v.notYours && !notYours;
+    if (toldNotYours || rememberedNotYours) {
       skip("not_yours");
       continue;
     }

@@ -57,7 +57,7 @@ export async function syncEntries(
     { storeDir, what: "sync", gitMode, wait: req.wait },
     async () => {
       // Read again under the lock: another keyz may have synced or mapped in the meantime.
-      const src = await fileSources(s.sidecars, s.providers, s.configDir);
+      const src = await fileSources(s.sidecars, s.store, s.providers, s.configDir);
       const views = req.paths.map((p) => viewEntry(src, p));
       const { plan, results } = await syncViews(views, src.config, {
         store: s.store,

@@ -132,7 +132,7 @@ export async function runPlan(plan: SyncPlan, deps: SyncDeps): Promise<SyncResul
     record({
       path: s.path,
       provider: s.provider,
-      status: "skipped",
+      status: s.reason === "not_a_key" || s.reason === "not_yours" ? s.reason : "skipped",
       reason: s.reason,
       metadata: null,
     });

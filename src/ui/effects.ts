@@ -186,7 +186,7 @@ export class Effects {
   /** Views of entries as the files say now. */
   async #views(paths: string[]): Promise<EntryView[]> {
     const { ctx, configDir } = this.#deps;
-    const src = await fileSources(ctx.sidecars, ctx.providers, configDir);
+    const src = await fileSources(ctx.sidecars, ctx.store, ctx.providers, configDir);
     return paths.map((p) => viewEntry(src, p));
   }
 

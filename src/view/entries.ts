@@ -30,6 +30,8 @@ export interface EntryView {
   record?: EntryRecord;
   /** The provider's manifest has not been trusted in its current form. */
   untrusted: boolean;
+  /** Encrypted only for someone else's key (a teammate's): never decrypted, never synced. */
+  notYours: boolean;
   /** Sidecar files that failed to parse (named in the message). */
   problems: string[];
 }
@@ -42,6 +44,8 @@ export interface ViewSources {
   state: StateFile;
   /** Ids of providers whose manifest is not trusted. */
   untrusted: ReadonlySet<string>;
+  /** Keys encrypted only for someone else's key (told without decrypting). */
+  notYours: { has(path: string): boolean };
   readKey(path: string): ReadResult<KeySidecar>;
   readAccount(id: string): ReadResult<AccountSidecar>;
 }
@@ -57,7 +61,7 @@ export function viewEntry(src: ViewSources, path: string): EntryView {
   if (!recognizer) recognizers.set(src, recognizer = recognizerOf(src));
   const recognition = recognizer.recognize(path);
   const problems: string[] = [];
-  const view: EntryView = { path, recognition, untrusted: false, problems };
+  const view: EntryView = { path, recognition, untrusted: false, notYours: false, problems };
   const keyRead = src.readKey(path);
   if (keyRead.ok) view.key = keyRead.value;
   else if (!keyRead.missing) problems.push(keyRead.error.format());
@@ -66,6 +70,7 @@ export function viewEntry(src: ViewSources, path: string): EntryView {
   if (recognition.kind !== "key") return view;
   view.provider = src.providers.providers.get(recognition.provider);
   view.untrusted = src.untrusted.has(recognition.provider);
+  view.notYours = src.notYours.has(path) || !!record?.not_yours;
   const id = accountId(recognition.provider, path, credentialOf(recognition));
   view.accountId = id;
   const r = src.readAccount(id);
@@ -104,7 +109,7 @@ export function baseStateOf(v: EntryView): BaseState {
   if (meta && v.account?.fetched_at) {
     return meta.kind === "unavailable" && !meta.key_valid ? "unavailable" : "fresh";
   }
-  if (v.record?.not_yours) return "not_yours";
+  if (v.notYours) return "not_yours";
   return v.provider.manifest.kind === "unavailable" ? "unavailable" : "never";
 }
 

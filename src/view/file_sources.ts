@@ -8,11 +8,13 @@ import { readStoreConfig } from "../config/store_config.ts";
 import type { ProviderSet } from "../providers/load.ts";
 import { untrustedProviders } from "../providers/trust.ts";
 import type { Sidecars } from "../sidecars/sidecars.ts";
+import type { PassStore } from "../store/store.ts";
 import { readState } from "../sidecars/state.ts";
 import type { ViewSources } from "./entries.ts";
 
 export async function fileSources(
   sidecars: Sidecars,
+  store: Pick<PassStore, "ownership">,
   providers: ProviderSet,
   configDir: string,
 ): Promise<ViewSources> {
@@ -27,6 +29,7 @@ export async function fileSources(
     config,
     state: readState(sidecars.storeDir),
     untrusted,
+    notYours: { has: (p) => store.ownership(p) === "not_yours" },
     readKey: (p) => sidecars.readKeySync(p),
     readAccount: (id) => sidecars.readAccountSync(id),
   };

@@ -26,6 +26,7 @@ import type { StateFile } from "../sidecars/state.ts";
 import type { ReadResult } from "../sidecars/files.ts";
 import { BUILTIN_HASH } from "../providers/builtin_hash.ts";
 import { accountId, SCHEMA_VERSION } from "../sidecars/layout.ts";
+import { passGnupgHome, STAMPED } from "../store/keyring_stamp.ts";
 
 /** Bump when the cached shapes or their meaning change (older caches are then ignored). */
 const CACHE_FORMAT = 2;
@@ -88,6 +89,11 @@ interface CacheFile {
   providers?: StampedValue<SerializedProviders>;
   /** Ids of providers whose manifest is not trusted (stamped by the manifests and trust.json). */
   untrusted?: StampedValue<string[]>;
+  /**
+   * Keys encrypted only for others (recipients.ts), with what decided it: the keyring, every
+   * folder of the tree, and what makes an entry a key (map, config, manifests).
+   */
+  notYours?: { key: string; paths: string[] };
 }
 
 type SerializedProviders = {
@@ -107,6 +113,8 @@ export interface Snapshot {
   state: StateFile;
   providers: ProviderSet;
   untrusted: ReadonlySet<string>;
+  /** Keys encrypted only for someone else's key (told without decrypting). */
+  notYours: ReadonlySet<string>;
   /** What this snapshot was read from: every folder's mtime and every single file's stamp. */
   stamps: Stamps;
 }
@@ -119,6 +127,8 @@ export interface Stamps {
 
 export interface SnapshotOptions {
   storeDir: string;
+  /** The GNUPGHOME pass decrypts with (default: as pass finds it). */
+  gnupgHome?: string;
   /** `$XDG_CONFIG_HOME/keyz`: user manifests and browse prefs. */
   configDir: string;
   /** The cache file, or undefined to read everything afresh (KEYZ_NO_CACHE). */
@@ -284,6 +294,36 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
     [...manifestStamps, `${opts.configDir}/trust.json`],
     (p) => p.readUntrusted(providerSet, opts.configDir),
   );
+  // Whose keys: recomputed only when the keyring, a folder of the tree, or what makes an entry
+  // a key changed (a racy folder always counts as changed).
+  const home = opts.gnupgHome ?? passGnupgHome();
+  const keyringFiles = home === undefined ? [] : STAMPED.map((n) => `${home}/${n}`);
+  const keyringStamps: Record<string, Stamp> = {};
+  for (const f of keyringFiles) keyringStamps[f] = stampOf(f, racy);
+  const ownerKey = JSON.stringify([
+    home ?? null,
+    keyringStamps,
+    Object.entries(next.tree).map(([rel, r]) => [rel, r.m]),
+    next.map.stamps,
+    next.config.stamps,
+    next.providers.stamps,
+  ]);
+  const isRacy = Object.values(next.tree).some((r) => r.m === 0) ||
+    [keyringStamps, next.map.stamps, next.config.stamps, next.providers.stamps]
+      .some((st) => Object.values(st).some((x) => x.m === 0));
+  if (old?.notYours?.key === ownerKey && !isRacy) next.notYours = old.notYours;
+  else {
+    const p = await load();
+    next.notYours = {
+      key: ownerKey,
+      paths: p.notYoursKeys(opts.storeDir, home, entries, {
+        map: next.map.value,
+        config: next.config.value,
+        providers: providerSet,
+      }),
+    };
+    changed = true;
+  }
   if (changed && opts.cacheFile) writeCache(opts.cacheFile, next);
   const stamps: Stamps = { dirs: {}, files: {} };
   for (const [rel, r] of Object.entries(next.tree)) {
@@ -297,6 +337,7 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
   for (const v of [next.map, next.config, next.state, next.providers, next.untrusted]) {
     Object.assign(stamps.files, v?.stamps);
   }
+  Object.assign(stamps.files, keyringStamps);
   return {
     storeDir: opts.storeDir,
     entries,
@@ -307,6 +348,7 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
     state: next.state.value,
     providers: providerSet,
     untrusted: new Set(next.untrusted.value),
+    notYours: new Set(next.notYours.paths),
     stamps,
   };
 }

@@ -8,6 +8,9 @@ import type { Mapping } from "../sidecars/schema.ts";
 import { Sidecars } from "../sidecars/sidecars.ts";
 import { readState, type StateFile } from "../sidecars/state.ts";
 import { untrustedProviders } from "../providers/trust.ts";
+import { entryFile } from "../store/store.ts";
+import { ownershipOf, readSecretKeyring, recipientsOfFile } from "../store/recipients.ts";
+import { Recognizer } from "./recognize.ts";
 import type { Stored } from "./snapshot.ts";
 
 /** A key sidecar (by pass path) or account sidecar (by account id), validated. */
@@ -41,4 +44,27 @@ export function readStateFile(storeDir: string): StateFile {
 
 export async function readUntrusted(set: ProviderSet, configDir: string): Promise<string[]> {
   return [...await untrustedProviders(set, configDir)].sort();
+}
+
+/**
+ * The keys among `entries` that are encrypted only for someone else's key (read from the .gpg
+ * files' recipients and the GNUPGHOME keyring, never decrypted).
+ */
+export function notYoursKeys(
+  storeDir: string,
+  gnupgHome: string | undefined,
+  entries: readonly string[],
+  rules: { map: Record<string, Mapping>; config: StoreConfig; providers: ProviderSet },
+): string[] {
+  const keyring = gnupgHome === undefined ? undefined : readSecretKeyring(gnupgHome);
+  if (!keyring) return [];
+  const r = new Recognizer({
+    map: rules.map,
+    ignore: rules.config.ignore,
+    providers: rules.providers,
+  });
+  return entries.filter((p) =>
+    r.recognize(p).kind === "key" &&
+    ownershipOf(recipientsOfFile(entryFile(storeDir, p)), keyring) === "not_yours"
+  );
 }

@@ -43,6 +43,7 @@ export async function makeViews(specs: ViewSpec[]): Promise<EntryView[]> {
     config: {},
     state,
     untrusted: new Set<string>(),
+    notYours: new Set<string>(),
     readKey: (p: string) => {
       const k = keys.get(p);
       return k ? { ok: true as const, value: k } : { ok: false as const, missing: true as const };
