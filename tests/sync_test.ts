@@ -91,7 +91,9 @@ Deno.test("sync --all --json writes sidecars, reports per key, never leaks a key
     assertEquals(byPath["work/kimi"].metadata.balance, 49.58894);
     assertEquals(byPath["work/kimi"].metadata.currency, "USD");
     assertEquals(byPath["work/openrouter/team"].metadata.balance, 20.25);
-    assertEquals(byPath["misc/unknown-thing"].status, "skipped");
+    // An ordinary entry is not a key: counted, not reported, never decrypted.
+    assertEquals(byPath["misc/unknown-thing"], undefined);
+    assert(doc.summary.other_entries >= 1);
     assertEquals(byPath["api/openai/main"].status, "error");
     assertEquals(byPath["api/openai/main"].error.kind, "config");
     assertMatch(byPath["api/openai/main"].error.message, /--credential/);
@@ -102,7 +104,7 @@ Deno.test("sync --all --json writes sidecars, reports per key, never leaks a key
       `${e.store.storeDir}/.keyz/accounts/deepseek/api/deepseek/main.json`,
     );
     assert(acc.endsWith("}\n"));
-    assertEquals(JSON.parse(acc).schema_version, 1);
+    assertEquals(JSON.parse(acc).schema_version, 2);
     const sidecarTexts: string[] = [];
     for await (const f of walk(`${e.store.storeDir}/.keyz`)) {
       sidecarTexts.push(await Deno.readTextFile(f));
@@ -170,7 +172,7 @@ Deno.test("failure keeps the last good figures and marks the error", async () =>
       assert(res.metadata.last_success_at);
       const show = await runKeyz(["show", "api/deepseek/main", "--json"], { env: e.env });
       const j = JSON.parse(show.stdout);
-      assertEquals(j.state, "error");
+      assertEquals(j.state, "auth");
       assertEquals(j.metadata.balance, 110);
       assertEquals(j.last_error.kind, "auth");
     } finally {

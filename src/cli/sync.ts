@@ -152,7 +152,10 @@ export async function syncCommand(args: string[], flags: SyncFlags): Promise<num
       },
     },
   ).finally(() => bar.done());
-  const { results, summary } = outcome.value;
+  const { results, summary, message, gitMode } = outcome.value;
+  debug(
+    `git (${gitMode}): ${outcome.committed ? `committed "${message}"` : "no commit"}`,
+  );
   // Keys are reported; other entries only when named one by one.
   const shown = results.filter((r) =>
     named.has(r.path) ||

@@ -45,6 +45,9 @@ export interface SyncRequest {
 export interface SyncReport {
   results: SyncResult[];
   summary: ReturnType<typeof summarize>;
+  /** The commit message for what the sync wrote, and the git mode it was recorded with. */
+  message: string;
+  gitMode: GitMode;
 }
 
 export async function syncEntries(
@@ -73,7 +76,8 @@ export async function syncEntries(
       if (plan.jobs.length || results.some((r) => r.status !== "skipped")) {
         await writeState(storeDir, src.state);
       }
-      return { value: { results, summary: summarize(results) }, message: commitMessage(results) };
+      const message = commitMessage(results);
+      return { value: { results, summary: summarize(results), message, gitMode }, message };
     },
   );
 }
