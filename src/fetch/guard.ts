@@ -65,14 +65,19 @@ export function resolveTarget(
  * Join a rendered path onto the base and prove the result stays on the base's origin
  * (the schema already forbids schemes and `//`; this is the last line of defence).
  */
-export function buildUrl(base: URL, path: string, query: Record<string, string>): URL {
+export function buildUrl(
+  base: URL,
+  path: string,
+  query: Record<string, string>,
+  redact: (text: string) => string = (t) => t,
+): URL {
   const prefix = base.pathname.replace(/\/+$/, "");
   // The URL parser resolves `..` (also `%2e%2e`) segments, which would climb out of the
   // base path; a rendered path may carry them from a variable or a response.
   if (path.split("/").some((s) => /^(?:\.|%2e){1,2}$/i.test(s))) {
     throw new FetchError(
       "config",
-      `path ${JSON.stringify(path.slice(0, 80))} has a . or .. segment; refused`,
+      `path ${JSON.stringify(redact(path).slice(0, 80))} has a . or .. segment; refused`,
     );
   }
   const url = new URL(base.origin);

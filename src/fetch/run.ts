@@ -14,6 +14,7 @@ import type { Secret } from "../store/secret.ts";
 import { assertSendable, isOwnCredential } from "../providers/key_shape.ts";
 import { buildUrl, resolveTarget, type Target } from "./guard.ts";
 import type { HttpClient, HttpPolicy, JsonBody } from "./http.ts";
+import { NO_SECRETS, type Redactor } from "../util/redact.ts";
 
 export interface FetchJob {
   manifest: Manifest;
@@ -27,6 +28,11 @@ export interface FetchJob {
   /** Mapping params and the entry's extra fields. */
   vars: Vars;
   now: Date;
+  /**
+   * Redacts the secrets of the whole run (every key and credential decrypted), since a
+   * provider may echo any of them. This job's key and credential are always added.
+   */
+  redactor?: Redactor;
   /** KEYZ_BASE_URL_<ID>, if set. */
   baseUrlOverride?: string;
   retryBaseMs: number;
@@ -54,12 +60,13 @@ function checksOf(step: Step): Check[] {
   return step.check === undefined ? [] : Array.isArray(step.check) ? step.check : [step.check];
 }
 
-function describeCheckFailure(check: Check, body: JsonBody): FetchError {
+function describeCheckFailure(check: Check, body: JsonBody, redactor: Redactor): FetchError {
   const message = check.message ? selectOne(body, check.message) : undefined;
   const code = check.code ? selectOne(body, check.code) : undefined;
   const kind = code !== undefined ? check.codeKinds?.[String(code)] ?? "provider" : "provider";
-  const text = typeof message === "string" ? oneLine(message) : "";
-  const codeText = code !== undefined ? ` ${String(code).slice(0, 20)}` : "";
+  // Redacted before anything is cut (trust rule 3).
+  const text = typeof message === "string" ? oneLine(redactor.redact(message)) : "";
+  const codeText = code !== undefined ? ` ${oneLine(redactor.redact(String(code)), 20)}` : "";
   return new FetchError(kind, `provider error${codeText}${text ? `: ${text}` : ""}`);
 }
 
@@ -80,14 +87,17 @@ async function runPlan(
   secret: Secret,
   target: Target,
   http: HttpClient,
+  redactor: Redactor,
 ): Promise<Metadata> {
   const m = job.manifest;
+  const redact = (text: string) => redactor.redact(text);
   const policy: HttpPolicy = {
     timeoutMs: m.timeoutMs,
     retries: m.retries,
     maxResponseBytes: m.maxResponseBytes,
     retryBaseMs: job.retryBaseMs,
     maxRetryAfterMs: 30_000,
+    redact,
   };
   const vars: Record<string, string> = { ...job.vars };
   if (target.region) vars.region = target.region;
@@ -110,10 +120,10 @@ async function runPlan(
     for (let page = 0; page < maxPages; page++) {
       const q = { ...query };
       if (cursor !== undefined && step.paginate) q[step.paginate.param] = cursor;
-      const url = buildUrl(target.base, path, q);
+      const url = buildUrl(target.base, path, q, redact);
       const res = await http.request({ url, method: step.method, headers, body }, policy);
       const failed = checksOf(step).find((c) => !passes(c, res));
-      if (failed) throw describeCheckFailure(failed, res);
+      if (failed) throw describeCheckFailure(failed, res, redactor);
       pages.push(res);
       if (!step.paginate) break;
       const more = selectOne(res, step.paginate.hasMore);
@@ -150,6 +160,7 @@ async function runPlan(
     vars,
     now: job.now,
     regionCurrency: target.currency,
+    redact,
   });
 }
 
@@ -171,6 +182,39 @@ export async function fetchMetadata(job: FetchJob, http: HttpClient): Promise<Fe
     assertSendable(m, job.credential.reveal(), "credential", job.credentialPath);
   }
   if (m.kind === "unavailable") return { metadata: unavailable(m), plan: "main" };
+  const redactor = (job.redactor ?? NO_SECRETS).with(
+    [job.key, job.credential].filter((s) => s !== undefined).map((s) => s.reveal()),
+  );
+  try {
+    const outcome = await runPlans(job, http, redactor);
+    return { ...outcome, metadata: redactMetadata(outcome.metadata, redactor) };
+  } catch (e) {
+    // A last pass over the message; every piece of it was redacted before it was cut.
+    if (e instanceof FetchError) {
+      const message = redactor.redact(e.message);
+      if (message !== e.message) {
+        throw new FetchError(e.kind, message, { status: e.status, retryAfterMs: e.retryAfterMs });
+      }
+    }
+    throw e;
+  }
+}
+
+/** Every string figure through the redactor once more (normalize redacted them already). */
+function redactMetadata(meta: Metadata, redactor: Redactor): Metadata {
+  const out: Record<string, unknown> = { ...meta };
+  for (const [k, v] of Object.entries(out)) {
+    if (typeof v === "string") out[k] = redactor.redact(v);
+  }
+  return out as Metadata;
+}
+
+async function runPlans(
+  job: FetchJob,
+  http: HttpClient,
+  redactor: Redactor,
+): Promise<FetchOutcome> {
+  const m = job.manifest;
   try {
     const target = resolveTarget(m, job.vars.region, job.baseUrlOverride);
     let secret = job.credential;
@@ -185,7 +229,7 @@ export async function fetchMetadata(job: FetchJob, http: HttpClient): Promise<Fe
       if (!secret && m.credential?.required) {
         throw new FetchError("config", credentialHint(job));
       }
-      const metadata = await runPlan(job, mainPlan(m), secret ?? job.key, target, http);
+      const metadata = await runPlan(job, mainPlan(m), secret ?? job.key, target, http, redactor);
       return { metadata, plan: "main" };
     } catch (e) {
       const fb = m.fallback;
@@ -195,7 +239,7 @@ export async function fetchMetadata(job: FetchJob, http: HttpClient): Promise<Fe
         throw e;
       }
       const key = fb.useKey ? job.key : secret ?? job.key;
-      const metadata = await runPlan(job, fb, key, target, http);
+      const metadata = await runPlan(job, fb, key, target, http, redactor);
       return { metadata, plan: "fallback" };
     }
   } catch (e) {

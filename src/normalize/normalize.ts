@@ -16,6 +16,29 @@ type Value = D.Decimal | string | boolean | Date;
 
 class MissingValue extends Error {}
 
+/**
+ * Longest label, plan or account id stored, in UTF-16 units, after redaction (trust rule 5):
+ * a name is a few dozen characters; a longer value is cut and marked with "…".
+ */
+export const MAX_TEXT_FIELD = 256;
+/** Longest reason stored (it comes from a manifest, which a shared store can carry). */
+export const MAX_REASON = 512;
+
+/** `text` cut to `max` units (never inside a surrogate pair), "…" marking a cut. */
+export function capText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const c = text.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+/**
+ * The redactor of the normalize() call in progress. normalize is synchronous, so this is set
+ * and reset around one call and never seen by another; it spares every helper a parameter.
+ */
+let redactText: (text: string) => string = (t) => t;
+
 function fail(field: string, what: string): never {
   throw new FetchError("parse", `field ${field}: ${what}`);
 }
@@ -27,7 +50,7 @@ function lastStep(responses: StepResponses): string {
 function toTimestamp(raw: unknown, unit: "s" | "ms" | undefined, field: string): Date {
   if (typeof raw === "string" && !/^-?\d+(\.\d+)?$/.test(raw)) {
     const d = new Date(raw);
-    if (Number.isNaN(d.getTime())) fail(field, `"${raw.slice(0, 40)}" is not a date`);
+    if (Number.isNaN(d.getTime())) fail(field, `"${redactText(raw).slice(0, 40)}" is not a date`);
     return d;
   }
   const n = D.parseDecimal(raw);
@@ -52,7 +75,7 @@ function convert(raw: unknown, expr: ValueExprShape, field: string): Value {
     default: {
       const d = D.parseDecimal(raw);
       if (!d) {
-        const shown = typeof raw === "string" ? `"${raw.slice(0, 40)}"` : typeof raw;
+        const shown = typeof raw === "string" ? `"${redactText(raw).slice(0, 40)}"` : typeof raw;
         return fail(field, `${shown} is not a number`);
       }
       return d;
@@ -181,7 +204,9 @@ function currencyOf(
     const step = c.step ?? lastStep(responses);
     const raw = (responses.get(step) ?? []).flatMap((p) => select(p, c.path))[0];
     if (typeof raw === "string" && /^[A-Za-z]{3}$/.test(raw)) return raw.toUpperCase();
-    if (raw !== undefined) fail("currency", `"${String(raw).slice(0, 20)}" is not a currency code`);
+    if (raw !== undefined) {
+      fail("currency", `"${redactText(String(raw)).slice(0, 20)}" is not a currency code`);
+    }
   }
   return regionCurrency;
 }
@@ -192,6 +217,8 @@ export interface NormalizeInput {
   vars: Vars;
   now: Date;
   regionCurrency?: string;
+  /** Removes the run's secrets from response text, before it is cut or quoted. */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -210,7 +237,10 @@ function fillPaths(expr: ValueExprShape, vars: Vars, now: Date, field: string): 
     try {
       compilePath(path);
     } catch {
-      return fail(field, `path ${JSON.stringify(path.slice(0, 80))} is not valid once filled`);
+      return fail(
+        field,
+        `path ${JSON.stringify(redactText(path).slice(0, 80))} is not valid once filled`,
+      );
     }
     out.path = path;
   }
@@ -227,6 +257,16 @@ function fillPaths(expr: ValueExprShape, vars: Vars, now: Date, field: string): 
 
 /** The normalized figures of one successful fetch. */
 export function normalize(input: NormalizeInput): Metadata {
+  const previous = redactText;
+  redactText = input.redact ?? ((t) => t);
+  try {
+    return normalizeWith(input);
+  } finally {
+    redactText = previous;
+  }
+}
+
+function normalizeWith(input: NormalizeInput): Metadata {
   const { plan, responses } = input;
   const fields: Fields = Object.fromEntries(
     Object.entries(plan.fields).map(([name, expr]) => [
@@ -253,7 +293,8 @@ export function normalize(input: NormalizeInput): Metadata {
     const expr = fields[name];
     if (!expr) continue;
     const v = evaluateField({ type: "string", ...expr }, responses, name);
-    if (typeof v === "string" && v !== "") out[name] = v;
+    // Redacted first (a provider may echo the key as a label), then cut.
+    if (typeof v === "string" && v !== "") out[name] = capText(redactText(v), MAX_TEXT_FIELD);
   }
   if (fields.available) {
     const v = evaluateField({ type: "boolean", ...fields.available }, responses, "available");
@@ -285,7 +326,7 @@ export function normalize(input: NormalizeInput): Metadata {
 export function unavailable(manifest: Manifest): Metadata {
   return {
     kind: "unavailable",
-    reason: manifest.reason ?? "the provider has no account API",
+    reason: capText(manifest.reason ?? "the provider has no account API", MAX_REASON),
     ...(manifest.dashboard ? { dashboard: manifest.dashboard } : {}),
   };
 }
