@@ -376,7 +376,21 @@ const CASES: Case[] = [
       { path: p, query: { after: "b" }, body: { balance: 1, more: true, next: "a" } },
       { path: p, body: { balance: 1, more: true, next: "a" } },
     ],
-    expect: { status: "error", kind: "provider", message: /more than 4 pages/ },
+    expect: { status: "error", kind: "provider", message: /a cursor it already gave/ },
+    after: (s) => assertEquals(s.hits.length, 3),
+  },
+  {
+    name: "has-more-without-cursor",
+    manifest: {
+      steps: [{
+        id: "main",
+        path: "/c/has-more-without-cursor",
+        paginate: { hasMore: "more", cursor: "next", param: "after" },
+      }],
+    },
+    hostile: (p) => [{ path: p, body: { balance: 1, more: true } }],
+    expect: { status: "error", kind: "provider", message: /has no next cursor/ },
+    after: (s) => assertEquals(s.hits.length, 1),
   },
   {
     name: "redirect-302",

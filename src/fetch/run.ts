@@ -116,6 +116,7 @@ async function runPlan(
 
     const pages: unknown[] = [];
     let cursor: string | undefined;
+    const seenCursors = new Set<string>();
     const maxPages = step.paginate?.maxPages ?? 1;
     for (let page = 0; page < maxPages; page++) {
       const q = { ...query };
@@ -126,16 +127,31 @@ async function runPlan(
       if (failed) throw describeCheckFailure(failed, res, redactor);
       pages.push(res);
       if (!step.paginate) break;
-      const more = selectOne(res, step.paginate.hasMore);
-      const next = selectOne(res, step.paginate.cursor);
-      if (more !== true || typeof next !== "string" || next === "" || next === cursor) break;
+      if (selectOne(res, step.paginate.hasMore) !== true) break;
+      // More pages follow: the cursor must lead somewhere new, or the figure would be page 1
+      // alone (or count pages twice) while looking complete (trust rule 5).
+      const raw = selectOne(res, step.paginate.cursor);
+      const next = typeof raw === "number" && Number.isSafeInteger(raw) ? String(raw) : raw;
+      const why = typeof next !== "string" || next === ""
+        ? "no next cursor"
+        : next === cursor || seenCursors.has(next)
+        ? "a cursor it already gave"
+        : undefined;
+      if (why) {
+        throw new FetchError(
+          "provider",
+          `step ${step.id}: ${step.paginate.hasMore} is true but the response has ${why} ` +
+            `(${step.paginate.cursor}); pagination does not advance, so no figure is recorded`,
+        );
+      }
       if (page === maxPages - 1) {
         throw new FetchError(
           "provider",
           `more than ${maxPages} pages from step ${step.id}; the figure would be incomplete`,
         );
       }
-      cursor = next;
+      if (cursor !== undefined) seenCursors.add(cursor);
+      cursor = next as string;
     }
     responses.set(step.id, pages);
     for (const [name, p] of Object.entries(step.extract ?? {})) {
