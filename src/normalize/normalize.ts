@@ -4,7 +4,7 @@
  */
 import { FetchError } from "../errors.ts";
 import type { Fields, Manifest, Plan, ValueExprShape } from "../providers/manifest.ts";
-import { compilePath, select } from "../providers/jsonpath.ts";
+import { compilePath, MAX_PATH_VALUES, select } from "../providers/jsonpath.ts";
 import { render, type Vars } from "../providers/template.ts";
 import * as D from "../util/decimal.ts";
 import type { Metadata } from "../sidecars/schema.ts";
@@ -47,18 +47,34 @@ function lastStep(responses: StepResponses): string {
   return [...responses.keys()].at(-1) ?? "";
 }
 
+/**
+ * The range of timestamps keyz accepts from a response: years 1970 to 9999. What keyz writes it
+ * must read back, and its sidecars hold four-digit years (trust rule 5).
+ */
+export const MIN_TIME_MS = Date.UTC(1970, 0, 1);
+export const MAX_TIME_MS = Date.UTC(10000, 0, 1) - 1000;
+
+function inRange(d: Date, shown: () => string, field: string): Date {
+  const t = d.getTime();
+  if (Number.isNaN(t)) fail(field, `${shown()} is not a date`);
+  if (t < MIN_TIME_MS || t > MAX_TIME_MS) {
+    fail(field, `${shown()} is out of range (years 1970 to 9999)`);
+  }
+  return d;
+}
+
 function toTimestamp(raw: unknown, unit: "s" | "ms" | undefined, field: string): Date {
   if (typeof raw === "string" && !/^-?\d+(\.\d+)?$/.test(raw)) {
-    const d = new Date(raw);
-    if (Number.isNaN(d.getTime())) fail(field, `"${redactText(raw).slice(0, 40)}" is not a date`);
-    return d;
+    return inRange(new Date(raw), () => `"${redactText(raw).slice(0, 40)}"`, field);
   }
   const n = D.parseDecimal(raw);
   if (!n) fail(field, "is not a date");
   const num = D.toNumber(n);
-  const d = new Date(unit === "ms" ? num : num * 1000);
-  if (Number.isNaN(d.getTime())) fail(field, "is not a date");
-  return d;
+  return inRange(
+    new Date(unit === "ms" ? num : num * 1000),
+    () => `${D.toString(n).slice(0, 40)} (epoch ${unit ?? "s"})`,
+    field,
+  );
 }
 
 function convert(raw: unknown, expr: ValueExprShape, field: string): Value {
@@ -90,8 +106,13 @@ function reduce(values: Value[], expr: ValueExprShape, field: string): Value {
   if (how === "first") return values[0];
   if (how === "last") return values[values.length - 1];
   if ((how === "min" || how === "max") && values.every((v) => v instanceof Date)) {
-    const times = (values as Date[]).map((d) => d.getTime());
-    return new Date(how === "min" ? Math.min(...times) : Math.max(...times));
+    // A loop, not Math.min(...times): a spread of many values overflows the stack.
+    let best = (values[0] as Date).getTime();
+    for (const v of values as Date[]) {
+      const t = v.getTime();
+      if (how === "min" ? t < best : t > best) best = t;
+    }
+    return new Date(best);
   }
   const decimals = values.map((v) => isDecimal(v) ? v : fail(field, `cannot ${how} non-numbers`));
   if (how === "sum") return decimals.reduce(D.add, D.ZERO);
@@ -132,7 +153,19 @@ function evaluateBare(expr: ValueExprShape, responses: StepResponses, field: str
     const step = expr.step ?? lastStep(responses);
     const pages = responses.get(step);
     if (!pages) fail(field, `no step "${step}"`);
-    const raw = pages.flatMap((page) => select(page, expr.path!));
+    const raw: unknown[] = [];
+    for (const page of pages) {
+      let values: unknown[];
+      try {
+        values = select(page, expr.path);
+      } catch (e) {
+        return fail(field, e instanceof Error ? e.message : String(e));
+      }
+      if (raw.length + values.length > MAX_PATH_VALUES) {
+        fail(field, `path ${expr.path.slice(0, 80)} reaches more than ${MAX_PATH_VALUES} values`);
+      }
+      for (const v of values) raw.push(v);
+    }
     return reduce(raw.map((r) => convert(r, expr, field)), expr, field);
   }
   if (expr.const !== undefined) return convert(expr.const, expr, field);

@@ -1,8 +1,17 @@
 /**
  * The typed-path language of manifests: `a.b[0].c`, `items[*].cost`, `infos[currency=USD].total`
  * (first match), `limits[?type=X].percentage` (every match), `list[-1]`, and `$` for the whole
- * document. Pure; never throws on odd input.
+ * document. Pure; never throws on odd input, except one that reaches more than MAX_PATH_VALUES
+ * values (a `parse` FetchError).
  */
+import { FetchError } from "../errors.ts";
+
+/**
+ * Most values one path may reach (trust rule 5): `[*]` over a huge array is refused rather than
+ * summed. A month of daily cost buckets is a few thousand values; 100,000 is far above any
+ * documented response and far below what would take noticeable time.
+ */
+export const MAX_PATH_VALUES = 100_000;
 
 type Selector =
   | { kind: "key"; name: string }
@@ -59,28 +68,39 @@ export function select(doc: unknown, path: string): unknown[] {
   let current: unknown[] = [doc];
   for (const sel of compilePath(path)) {
     const next: unknown[] = [];
+    // Appends one by one: a spread (push(...v)) of a huge array overflows the stack.
+    const add = (v: unknown) => {
+      if (next.length >= MAX_PATH_VALUES) {
+        throw new FetchError(
+          "parse",
+          `path ${path.slice(0, 80)} reaches more than ${MAX_PATH_VALUES} values`,
+        );
+      }
+      next.push(v);
+    };
     for (const v of current) {
       switch (sel.kind) {
         case "key":
-          if (isRecord(v) && Object.hasOwn(v, sel.name)) next.push(v[sel.name]);
+          if (isRecord(v) && Object.hasOwn(v, sel.name)) add(v[sel.name]);
           break;
         case "index":
           if (Array.isArray(v)) {
             const i = sel.index < 0 ? v.length + sel.index : sel.index;
-            if (i >= 0 && i < v.length) next.push(v[i]);
+            if (i >= 0 && i < v.length) add(v[i]);
           }
           break;
         case "all":
-          if (Array.isArray(v)) next.push(...v);
+          if (Array.isArray(v)) { for (const el of v) add(el); }
           break;
         case "where":
           if (Array.isArray(v)) {
             const matches = (el: unknown) =>
               isRecord(el) && scalarText(el[sel.field]) === sel.value;
-            if (sel.every) next.push(...v.filter(matches));
-            else {
+            if (sel.every) {
+              for (const el of v) if (matches(el)) add(el);
+            } else {
               const found = v.find(matches);
-              if (found !== undefined) next.push(found);
+              if (found !== undefined) add(found);
             }
           }
           break;
