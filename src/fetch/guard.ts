@@ -18,20 +18,37 @@ export interface Target {
   dashboard: string | undefined;
 }
 
+type Region = NonNullable<Manifest["regions"]>[string];
+
+/**
+ * The region a key uses: the one it names (variable `region`), else the default, else the
+ * first. A named region the manifest lacks is a `config` error.
+ */
+export function regionOf(
+  m: Manifest,
+  region: string | undefined,
+): { name: string | undefined; region: Region | undefined } {
+  const regions = m.regions ?? {};
+  const name = region ?? m.defaultRegion ?? Object.keys(regions)[0];
+  const r = name !== undefined && Object.hasOwn(regions, name) ? regions[name] : undefined;
+  if (region !== undefined && m.regions && !r) {
+    throw new FetchError(
+      "config",
+      `provider ${m.id} has no region "${region}" (regions: ${Object.keys(regions).join(", ")})`,
+    );
+  }
+  return { name, region: r };
+}
+
 /** The base URL for a manifest and region, with the override rule applied. */
 export function resolveTarget(
   m: Manifest,
   region: string | undefined,
   override: string | undefined,
 ): Target {
-  const regions = m.regions ?? {};
-  const regionName = region ?? m.defaultRegion ?? Object.keys(regions)[0];
-  const r = regionName !== undefined ? regions[regionName] : undefined;
-  if (region !== undefined && m.regions && !r) {
-    throw new FetchError(
-      "config",
-      `provider ${m.id} has no region "${region}" (regions: ${Object.keys(regions).join(", ")})`,
-    );
+  const { name: regionName, region: r } = regionOf(m, region);
+  if (r?.unavailable !== undefined) {
+    throw new FetchError("config", `provider ${m.id} has no account API in region ${regionName}`);
   }
   const declared = r?.baseUrl ?? m.baseUrl;
   if (!declared) throw new FetchError("config", `provider ${m.id} declares no baseUrl`);

@@ -14,6 +14,8 @@ export interface HttpRequest {
   method: "GET" | "POST";
   headers: Record<string, string>;
   body?: unknown;
+  /** The manifest step this request is for (`key_check` for a key check): replays use it. */
+  step?: string;
 }
 
 export interface HttpPolicy {
@@ -64,6 +66,7 @@ function kindForStatus(status: number): FetchErrorKind {
   if (status === 401) return "auth";
   if (status === 403) return "forbidden";
   if (status === 408) return "timeout";
+  if (status === 410) return "retired";
   if (status === 429) return "rate_limited";
   if (status >= 500) return "server";
   return "provider";
@@ -179,13 +182,19 @@ async function attempt(req: HttpRequest, policy: HttpPolicy): Promise<JsonBody> 
     const text = await readCapped(res, policy.maxResponseBytes);
     if (!res.ok) {
       let message: string | undefined;
+      let body: unknown;
       try {
-        message = providerMessage(JSON.parse(text), redact);
+        body = JSON.parse(text);
+        message = providerMessage(body, redact);
       } catch { /* not JSON: use the status */ }
       const kind = kindForStatus(res.status);
-      throw new FetchError(kind, `HTTP ${res.status}${message ? `: ${message}` : ""}`, {
+      const status = kind === "retired"
+        ? `HTTP ${res.status} (endpoint retired)`
+        : `HTTP ${res.status}`;
+      throw new FetchError(kind, `${status}${message ? `: ${message}` : ""}`, {
         status: res.status,
         retryAfterMs: parseRetryAfter(res.headers.get("retry-after")),
+        body,
       });
     }
     return parseBody(text, res.headers.get("content-type"), redact);

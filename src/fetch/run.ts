@@ -12,8 +12,8 @@ import { normalize, type StepResponses, unavailable } from "../normalize/normali
 import type { Metadata } from "../sidecars/schema.ts";
 import type { Secret } from "../store/secret.ts";
 import { assertSendable, isOwnCredential } from "../providers/key_shape.ts";
-import { buildUrl, resolveTarget, type Target } from "./guard.ts";
-import type { HttpClient, HttpPolicy, JsonBody } from "./http.ts";
+import { buildUrl, regionOf, resolveTarget, type Target } from "./guard.ts";
+import type { HttpClient, HttpPolicy, HttpRequest, JsonBody } from "./http.ts";
 import { NO_SECRETS, type Redactor } from "../util/redact.ts";
 
 export interface FetchJob {
@@ -56,7 +56,7 @@ function mainPlan(m: Manifest): Plan {
 
 type Check = Exclude<Step["check"], unknown[] | undefined>;
 
-function checksOf(step: Step): Check[] {
+function checksOf(step: Pick<Step, "check">): Check[] {
   return step.check === undefined ? [] : Array.isArray(step.check) ? step.check : [step.check];
 }
 
@@ -76,9 +76,41 @@ function passes(check: Check, body: JsonBody): boolean {
   return check.in!.some((x) => x === v);
 }
 
-function authHeader(m: Manifest, secret: Secret): Record<string, string> {
-  const value = m.auth.scheme ? `${m.auth.scheme} ${secret.reveal()}` : secret.reveal();
-  return { [m.auth.header]: value };
+function authHeader(auth: Manifest["auth"], secret: Secret): Record<string, string> {
+  const value = auth.scheme ? `${auth.scheme} ${secret.reveal()}` : secret.reveal();
+  return { [auth.header]: value };
+}
+
+type ErrorCodes = NonNullable<Step["errorCodes"]>;
+
+/** One request; an HTTP error whose body carries a mapped code gets that code's kind. */
+async function send(
+  http: HttpClient,
+  req: HttpRequest,
+  policy: HttpPolicy,
+  errorCodes: ErrorCodes | undefined,
+): Promise<JsonBody> {
+  try {
+    return await http.request(req, policy);
+  } catch (e) {
+    if (!(e instanceof FetchError) || !errorCodes || e.body === undefined) throw e;
+    const code = selectOne(e.body, errorCodes.code);
+    const kind = code === undefined ? undefined : errorCodes.codeKinds[String(code)];
+    if (!kind || kind === e.kind) throw e;
+    throw new FetchError(kind, e.message, { status: e.status, retryAfterMs: e.retryAfterMs });
+  }
+}
+
+function policyFor(job: FetchJob, redact: (text: string) => string): HttpPolicy {
+  const m = job.manifest;
+  return {
+    timeoutMs: m.timeoutMs,
+    retries: m.retries,
+    maxResponseBytes: m.maxResponseBytes,
+    retryBaseMs: job.retryBaseMs,
+    maxRetryAfterMs: 30_000,
+    redact,
+  };
 }
 
 async function runPlan(
@@ -91,14 +123,7 @@ async function runPlan(
 ): Promise<Metadata> {
   const m = job.manifest;
   const redact = (text: string) => redactor.redact(text);
-  const policy: HttpPolicy = {
-    timeoutMs: m.timeoutMs,
-    retries: m.retries,
-    maxResponseBytes: m.maxResponseBytes,
-    retryBaseMs: job.retryBaseMs,
-    maxRetryAfterMs: 30_000,
-    redact,
-  };
+  const policy = policyFor(job, redact);
   const vars: Record<string, string> = { ...job.vars };
   if (target.region) vars.region = target.region;
   const responses = new Map<string, unknown[]>();
@@ -111,7 +136,7 @@ async function runPlan(
     );
     const headers: Record<string, string> = { Accept: "application/json" };
     for (const [k, v] of Object.entries({ ...m.headers, ...step.headers })) headers[k] = fill(v);
-    Object.assign(headers, authHeader(m, secret));
+    Object.assign(headers, authHeader(m.auth, secret));
     const body = step.body === undefined ? undefined : renderDeep(step.body, vars, job.now);
 
     const pages: unknown[] = [];
@@ -122,7 +147,12 @@ async function runPlan(
       const q = { ...query };
       if (cursor !== undefined && step.paginate) q[step.paginate.param] = cursor;
       const url = buildUrl(target.base, path, q, redact);
-      const res = await http.request({ url, method: step.method, headers, body }, policy);
+      const res = await send(
+        http,
+        { url, method: step.method, headers, body, step: step.id },
+        policy,
+        step.errorCodes,
+      );
       const failed = checksOf(step).find((c) => !passes(c, res));
       if (failed) throw describeCheckFailure(failed, res, redactor);
       pages.push(res);
@@ -197,12 +227,11 @@ export async function fetchMetadata(job: FetchJob, http: HttpClient): Promise<Fe
   if (job.credential) {
     assertSendable(m, job.credential.reveal(), "credential", job.credentialPath);
   }
-  if (m.kind === "unavailable") return { metadata: unavailable(m), plan: "main" };
   const redactor = (job.redactor ?? NO_SECRETS).with(
     [job.key, job.credential].filter((s) => s !== undefined).map((s) => s.reveal()),
   );
   try {
-    const outcome = await runPlans(job, http, redactor);
+    const outcome = await fetchChecked(job, http, redactor);
     return { ...outcome, metadata: redactMetadata(outcome.metadata, redactor) };
   } catch (e) {
     // A last pass over the message; every piece of it was redacted before it was cut.
@@ -223,6 +252,73 @@ function redactMetadata(meta: Metadata, redactor: Redactor): Metadata {
     if (typeof v === "string") out[k] = redactor.redact(v);
   }
   return out as Metadata;
+}
+
+async function fetchChecked(
+  job: FetchJob,
+  http: HttpClient,
+  redactor: Redactor,
+): Promise<FetchOutcome> {
+  const m = job.manifest;
+  try {
+    const { region } = regionOf(m, job.vars.region);
+    // A region without an account API (an endpoint retired there): nothing is sent.
+    if (region?.unavailable !== undefined) {
+      return { metadata: unavailable(m, region), plan: "main" };
+    }
+    if (m.kind === "unavailable") {
+      const metadata = m.keyCheck ? await runKeyCheck(job, http, redactor) : unavailable(m);
+      return { metadata, plan: "main" };
+    }
+    return await runPlans(job, http, redactor);
+  } catch (e) {
+    if (e instanceof TemplateError) {
+      throw new FetchError("config", `${m.id}: ${e.message} (set it with keyz map --param)`);
+    }
+    throw e;
+  }
+}
+
+/** The step id a key check's request carries (replays of `providers check` use it). */
+export const KEY_CHECK_STEP = "key_check";
+
+/**
+ * The key check of a provider without an account API: one GET that says whether the key
+ * works. 2xx: key_valid; 401 and 403 (or a mapped error code): `auth`.
+ */
+async function runKeyCheck(job: FetchJob, http: HttpClient, redactor: Redactor): Promise<Metadata> {
+  const m = job.manifest;
+  const check = m.keyCheck!;
+  const redact = (text: string) => redactor.redact(text);
+  const target = resolveTarget(m, job.vars.region, job.baseUrlOverride);
+  const vars: Record<string, string> = { ...job.vars };
+  if (target.region) vars.region = target.region;
+  const fill = (t: string, encode?: (s: string) => string) => render(t, vars, job.now, encode);
+  const query = Object.fromEntries(
+    Object.entries(check.query ?? {}).map(([k, v]) => [k, fill(v)]),
+  );
+  const headers: Record<string, string> = { Accept: "application/json" };
+  for (const [k, v] of Object.entries({ ...m.headers, ...check.headers })) headers[k] = fill(v);
+  Object.assign(headers, authHeader(check.auth ?? m.auth, job.key));
+  const url = buildUrl(target.base, fill(check.path, encodeURIComponent), query, redact);
+  let res: JsonBody;
+  try {
+    res = await send(
+      http,
+      { url, method: "GET", headers, step: KEY_CHECK_STEP },
+      policyFor(job, redact),
+      check.errorCodes,
+    );
+  } catch (e) {
+    // Whatever the provider calls it, a key it refuses is revoked or invalid.
+    if (e instanceof FetchError && e.kind === "forbidden") {
+      throw new FetchError("auth", e.message, { status: e.status });
+    }
+    throw e;
+  }
+  const failed = checksOf(check).find((c) => !passes(c, res));
+  if (failed) throw describeCheckFailure(failed, res, redactor);
+  return { ...unavailable(m, regionOf(m, job.vars.region).region), key_valid: true };
 }
 
 async function runPlans(

@@ -16,6 +16,10 @@ type Value = D.Decimal | string | boolean | Date;
 
 class MissingValue extends Error {}
 
+const HUNDRED: D.Decimal = { units: 100n, places: 0 };
+/** Decimal places of a `ratio` percentage. */
+export const RATIO_PLACES = 6;
+
 /**
  * Longest label, plan or account id stored, in UTF-16 units, after redaction (trust rule 5):
  * a name is a few dozen characters; a longer value is cut and marked with "…".
@@ -189,6 +193,33 @@ function evaluateBare(expr: ValueExprShape, responses: StepResponses, field: str
     if (!isDecimal(a) || !isDecimal(b)) fail(field, "difference needs numbers");
     return D.sub(a, b);
   }
+  if (expr.ratio) {
+    const [used, limit] = expr.ratio.map((e) => evaluate(e, responses, field));
+    if (!isDecimal(used) || !isDecimal(limit)) fail(field, "ratio needs numbers");
+    // A zero limit has no share: the figure stays unknown (or takes its default).
+    const share = D.div(D.mul(used, HUNDRED), limit, RATIO_PLACES);
+    if (!share) throw new MissingValue();
+    return share;
+  }
+  if (expr.max || expr.min) {
+    // The parts the response carries; they inherit the parent's type, unit and step.
+    const parts: Value[] = [];
+    for (const part of (expr.max ?? expr.min)!) {
+      try {
+        parts.push(
+          evaluate(
+            { type: expr.type, unit: expr.unit, step: expr.step, ...part },
+            responses,
+            field,
+          ),
+        );
+      } catch (e) {
+        if (!(e instanceof MissingValue)) throw e;
+      }
+    }
+    if (parts.length === 0) throw new MissingValue();
+    return reduce(parts, { aggregate: expr.max ? "max" : "min" }, field);
+  }
   const parts = expr.sum!.map((e) => evaluate(e, responses, field));
   return parts.reduce<D.Decimal>(
     (acc, p) => isDecimal(p) ? D.add(acc, p) : fail(field, "sum needs numbers"),
@@ -285,6 +316,14 @@ function fillPaths(expr: ValueExprShape, vars: Vars, now: Date, field: string): 
   }
   if (expr.sum) out.sum = expr.sum.map((e) => fillPaths(e, vars, now, field));
   if (expr.first) out.first = expr.first.map((e) => fillPaths(e, vars, now, field));
+  if (expr.max) out.max = expr.max.map((e) => fillPaths(e, vars, now, field));
+  if (expr.min) out.min = expr.min.map((e) => fillPaths(e, vars, now, field));
+  if (expr.ratio) {
+    out.ratio = [
+      fillPaths(expr.ratio[0], vars, now, field),
+      fillPaths(expr.ratio[1], vars, now, field),
+    ];
+  }
   return out;
 }
 
@@ -355,11 +394,19 @@ function normalizeWith(input: NormalizeInput): Metadata {
   return out;
 }
 
-/** Metadata for a provider that has no account API: a reason, never a figure. */
-export function unavailable(manifest: Manifest): Metadata {
+/**
+ * Metadata for a provider (or a region of one) that has no account API: a reason, never a
+ * figure.
+ */
+export function unavailable(
+  manifest: Manifest,
+  region?: { unavailable?: string; dashboard?: string },
+): Metadata {
+  const reason = region?.unavailable ?? manifest.reason ?? "the provider has no account API";
+  const dashboard = region?.dashboard ?? manifest.dashboard;
   return {
     kind: "unavailable",
-    reason: capText(manifest.reason ?? "the provider has no account API", MAX_REASON),
-    ...(manifest.dashboard ? { dashboard: manifest.dashboard } : {}),
+    reason: capText(reason, MAX_REASON),
+    ...(dashboard ? { dashboard } : {}),
   };
 }
