@@ -17,6 +17,22 @@ export const MAX_MANIFEST_BYTES = 256 * 1024;
 
 export type ProviderSource = "built-in" | "user" | "store";
 
+/**
+ * Folder names that many stores have for reasons of their own: a store manifest may not use
+ * one as its id or an alias, since auto-mapping would then claim every key below such a folder
+ * (`api/deepseek/main` by an alias `main`). Documented in docs/manifests.md.
+ */
+// deno-fmt-ignore
+export const GENERIC_NAMES: ReadonlySet<string> = new Set([
+  "main", "api", "apis", "key", "keys", "token", "tokens", "secret", "secrets", "password",
+  "passwords", "prod", "production", "dev", "development", "test", "testing", "staging", "stage",
+  "qa", "work", "personal", "private", "public", "team", "teams", "shared", "default", "admin",
+  "root", "user", "users", "org", "company", "home", "local", "old", "new", "backup", "tmp",
+  "temp", "misc", "other", "others", "ai", "llm", "llms", "ml", "web", "email", "mail", "bank",
+  "social", "ci", "cd", "deploy", "infra", "ops", "service", "services", "app", "apps", "bot",
+  "bots", "demo", "sandbox", "live", "env", "cloud", "servers", "server",
+]);
+
 export interface LoadedProvider {
   manifest: Manifest;
   source: ProviderSource;
@@ -198,6 +214,33 @@ export function mergeManifests(files: ManifestFile[], patternCheck?: PatternChec
           `"${m.id}" is a built-in provider with host ${
             hostsOf(existing.manifest).join(", ")
           }; this file would send its keys to ${hostsOf(m).join(", ")} (rename the id)`,
+        );
+        continue;
+      }
+    }
+    if (f.source === "store") {
+      // Trust rule 7: a manifest that arrived with the store's git cannot capture keys: not the
+      // id or an alias of a provider already loaded (built-in or the user's own), and not a
+      // folder name that any store has.
+      const field = (name: string) => name === m.id ? "id" : "aliases";
+      const generic = [m.id, ...m.aliases].find((n) => GENERIC_NAMES.has(n));
+      if (generic) {
+        problem(
+          f.file,
+          field(generic),
+          `"${generic}" is a generic folder name; a store manifest may not use it as its id or ` +
+            "an alias (it would claim the keys in every such folder)",
+        );
+        continue;
+      }
+      const claimed = [m.id, ...m.aliases].find((n) => aliasOwner.has(n));
+      if (claimed) {
+        const owner = providers.get(aliasOwner.get(claimed)!)!;
+        problem(
+          f.file,
+          field(claimed),
+          `"${claimed}" names the ${owner.source} provider ${owner.manifest.id}; a store ` +
+            "manifest may not use its id or aliases (rename it)",
         );
         continue;
       }
