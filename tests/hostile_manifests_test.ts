@@ -631,3 +631,41 @@ Deno.test("hostile manifests: a store manifest hijacking a built-in id is skippe
     await store.cleanup();
   }
 });
+
+Deno.test("a manifest with several problems: one line on every command, all with providers check", async () => {
+  const store = await makeStore({ entries: { "api/deepseek/main": "sk-CANARY-problems-0001" } });
+  try {
+    const dir = `${store.env.XDG_CONFIG_HOME}/keyz/providers`;
+    await Deno.mkdir(dir, { recursive: true });
+    const file = `${dir}/three.jsonc`;
+    await Deno.writeTextFile(
+      file,
+      mutate((m) => {
+        m.baseUrl = "http://api.acme.example";
+        m.steps[0].path = "//evil.example";
+        m.fields.balance = { path: "data.balance[" };
+      }),
+    );
+    for (const args of [["ls"], ["providers", "list"], ["check"]]) {
+      const r = await runKeyz(args, { env: store.env });
+      const lines = r.stderr.split("\n").filter((l) => l.includes("three.jsonc"));
+      assertEquals(lines.length, 1, `${args}: ${r.stderr}`);
+      assertMatch(
+        lines[0],
+        new RegExp(
+          `^keyz: bad manifest skipped: \\S+three\\.jsonc:\\d+:\\d+: baseUrl: .*https.* \\(2 more; keyz providers check ${
+            file.replace(/[.]/g, "\\.")
+          }\\)$`,
+        ),
+      );
+    }
+    const all = await runKeyz(["providers", "check", file], { env: store.env });
+    assertEquals(all.code, 2);
+    assertEquals(
+      (all.stdout + all.stderr).split("\n").filter((l) => l.includes("three.jsonc")).length,
+      3,
+    );
+  } finally {
+    await store.cleanup();
+  }
+});

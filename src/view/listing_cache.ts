@@ -2,7 +2,7 @@
  * The listing, read from its cache file while every stamp of the snapshot it came from still
  * holds; otherwise rebuilt from the snapshot (which itself re-reads only changed folders).
  */
-import { formatProblem } from "../providers/lookup.ts";
+import { problemLines } from "../providers/lookup.ts";
 import { formatMoney, viewsFromSnapshot } from "./keys.ts";
 import { type BaseState, type Listing, listingOf, type ListingRow } from "./listing.ts";
 import {
@@ -175,7 +175,7 @@ export async function readListing(opts: SnapshotOptions): Promise<Listing> {
     viewsFromSnapshot(snapshot, new Date()),
     snapshot.config,
     snapshot.providers,
-    snapshot.providers.problems.map(formatProblem),
+    problemLines(snapshot.providers.problems),
   );
   if (file) {
     writeCache(
