@@ -273,3 +273,79 @@ Deno.test("keyz providers: list, show, check, trust and drop-in manifests", asyn
     await store.cleanup();
   }
 });
+
+Deno.test("providers check --response runs the real fetcher: steps, pages, params, errors", async () => {
+  const env = { HOME: "/nonexistent", PASSWORD_STORE_DIR: "/nonexistent/store" };
+  const fix = `${ROOT}/tests/fixtures/providers`;
+  const check = (file: string, ...args: string[]) =>
+    runKeyz(["providers", "check", `${ROOT}/providers/${file}`, ...args], { env });
+
+  // Two steps, each with its own saved answer; the account id is extracted by the real step.
+  const cf = await check(
+    "cloudflare.jsonc",
+    "--response",
+    `accounts=${fix}/cloudflare/accounts.json`,
+    "--response",
+    `credit_balance=${fix}/cloudflare/credit_balance.json`,
+  );
+  assertEquals(cf.code, 0, cf.stderr);
+  const cfOut = JSON.parse(cf.stdout);
+  assertEquals(cfOut.kind, "balance");
+  assertEquals(typeof cfOut.balance, "number");
+  assertEquals(typeof cfOut.account_id, "string");
+
+  // A bare file is the first step's; a step without an answer is named.
+  const bare = await check("cloudflare.jsonc", "--response", `${fix}/cloudflare/accounts.json`);
+  assertEquals(bare.code, 2);
+  assertMatch(
+    bare.stderr,
+    /no saved response for step credit_balance \(give --response credit_balance=FILE\)/,
+  );
+
+  // Pages: two answers for one step are summed like sync sums them.
+  const pages = await check(
+    "anthropic.jsonc",
+    "--response",
+    `cost_report=${fix}/anthropic/cost_report_page1.json`,
+    "--response",
+    `cost_report=${fix}/anthropic/cost_report_page2.json`,
+  );
+  assertEquals(pages.code, 0, pages.stderr);
+  assertEquals(JSON.parse(pages.stdout).spend, 0.303);
+  // One page of two: the fetcher asks for the next and says so (never page 1 as the total).
+  const onePage = await check(
+    "anthropic.jsonc",
+    "--response",
+    `${fix}/anthropic/cost_report_page1.json`,
+  );
+  assertEquals(onePage.code, 2);
+  assertMatch(onePage.stderr, /step cost_report asks for page 2, but 1 saved/);
+
+  // Template variables as `keyz map --param` gives them.
+  const fw = await check("fireworks.jsonc", "--response", `${fix}/fireworks/billing_summary.json`);
+  assertEquals(fw.code, 2);
+  assertMatch(fw.stderr, /no value for \{account_id\}/);
+  const fwOk = await check(
+    "fireworks.jsonc",
+    "--response",
+    `${fix}/fireworks/billing_summary.json`,
+    "--param",
+    "account_id=acme",
+  );
+  assertEquals(fwOk.code, 0, fwOk.stderr);
+  assertEquals(JSON.parse(fwOk.stdout).kind, "spend");
+
+  // A region without an account API, and a key check, exactly as sync treats them.
+  const cn = await check(
+    "siliconflow.jsonc",
+    "--response",
+    `${fix}/siliconflow/user_info.json`,
+    "--param",
+    "region=cn",
+  );
+  assertEquals(cn.code, 0, cn.stderr);
+  assertEquals(JSON.parse(cn.stdout).kind, "unavailable");
+  const google = await check("google.jsonc", "--response", `${fix}/google/models.json`);
+  assertEquals(google.code, 0, google.stderr);
+  assertEquals(JSON.parse(google.stdout).key_valid, true);
+});

@@ -15,6 +15,7 @@ import { assertSendable, isOwnCredential } from "../providers/key_shape.ts";
 import { buildUrl, regionOf, resolveTarget, type Target } from "./guard.ts";
 import type { HttpClient, HttpPolicy, HttpRequest, JsonBody } from "./http.ts";
 import { NO_SECRETS, type Redactor } from "../util/redact.ts";
+import { ReplayClient } from "./replay.ts";
 
 export interface FetchJob {
   manifest: Manifest;
@@ -223,9 +224,12 @@ function credentialHint(job: FetchJob): string {
 export async function fetchMetadata(job: FetchJob, http: HttpClient): Promise<FetchOutcome> {
   const m = job.manifest;
   // Defense in depth (trust rule 1): whoever called, nothing leaves without the right shape.
-  assertSendable(m, job.key.reveal(), "key", job.path);
-  if (job.credential) {
-    assertSendable(m, job.credential.reveal(), "credential", job.credentialPath);
+  // A replay sends nothing at all (`providers check --response` has no key to check).
+  if (!(http instanceof ReplayClient)) {
+    assertSendable(m, job.key.reveal(), "key", job.path);
+    if (job.credential) {
+      assertSendable(m, job.credential.reveal(), "credential", job.credentialPath);
+    }
   }
   const redactor = (job.redactor ?? NO_SECRETS).with(
     [job.key, job.credential].filter((s) => s !== undefined).map((s) => s.reveal()),
