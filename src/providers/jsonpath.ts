@@ -19,11 +19,26 @@ type Selector =
   | { kind: "all" }
   | { kind: "where"; field: string; value: string; every: boolean };
 
-const SEGMENT_RE = /^([^[\]]+)((?:\[[^\]]*\])*)$/;
-const BRACKET_RE = /\[([^\]]*)\]/g;
+/*
+ * The one grammar of paths, in pieces: the parser below is built from them, and so is
+ * PATH_PATTERN, the regex the JSON Schema carries for editors (tests/path_grammar_test.ts
+ * checks that the two agree). Segments are split at every ".", so a filter value holds no ".".
+ */
+const NAME = "[A-Za-z0-9_$@-]+";
+const FIELD = "[A-Za-z0-9_]+";
+const VALUE = "[^\\].]*";
+const BRACKET = `\\[(?:\\*|-?\\d+|\\??${FIELD}=${VALUE})\\]`;
+const SEGMENT = `${NAME}(?:${BRACKET})*`;
+
+/** The whole path grammar as one regex (for the JSON Schema; the parser is the authority). */
+export const PATH_PATTERN = `^(?:\\$|${SEGMENT}(?:\\.${SEGMENT})*)$`;
+
+const SEGMENT_RE = new RegExp(`^(${NAME})((?:${BRACKET})*)$`);
+const BRACKET_RE = new RegExp(`\\[(\\*|-?\\d+|\\??${FIELD}=${VALUE})\\]`, "g");
 
 const cache = new Map<string, Selector[]>();
 
+/** The selectors of a path; throws an Error naming the bad part. */
 export function compilePath(path: string): Selector[] {
   const hit = cache.get(path);
   if (hit) return hit;
@@ -31,7 +46,7 @@ export function compilePath(path: string): Selector[] {
   if (path !== "$") {
     for (const segment of path.split(".")) {
       const m = SEGMENT_RE.exec(segment);
-      if (!m) throw new Error(`bad path segment "${segment}"`);
+      if (!m) throw new Error(`bad path segment "${segment.slice(0, 40)}"`);
       out.push({ kind: "key", name: m[1] });
       for (const [, inner] of m[2].matchAll(BRACKET_RE)) {
         if (inner === "*") out.push({ kind: "all" });
@@ -40,14 +55,24 @@ export function compilePath(path: string): Selector[] {
           const every = inner.startsWith("?");
           const body = every ? inner.slice(1) : inner;
           const eq = body.indexOf("=");
-          if (eq <= 0) throw new Error(`bad selector "[${inner}]"`);
           out.push({ kind: "where", field: body.slice(0, eq), value: body.slice(eq + 1), every });
         }
       }
     }
   }
+  if (cache.size > 10_000) cache.clear();
   cache.set(path, out);
   return out;
+}
+
+/** Whether a path is in the grammar. */
+export function isPath(path: string): boolean {
+  try {
+    compilePath(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { FetchErrorKinds } from "../errors.ts";
+import { isPath, PATH_PATTERN } from "./jsonpath.ts";
 
 const FIGURE_KINDS = ["balance", "spend", "quota", "unavailable"] as const;
 export const FigureKind = z.enum(FIGURE_KINDS);
@@ -28,10 +29,10 @@ const Template = z.string().max(2000).describe(
  * `limits[?type=TOKENS_LIMIT].percentage` (every element whose field equals the value),
  * `list[-1]` (last element).
  */
-const JsonPath = z.string().min(1).max(500).regex(
-  /^[A-Za-z0-9_$@-]+(\[(\*|-?\d+|\??[A-Za-z0-9_]+=[^\]]*)\])*(\.[A-Za-z0-9_$@-]+(\[(\*|-?\d+|\??[A-Za-z0-9_]+=[^\]]*)\])*)*$|^\$$/,
+const JsonPath = z.string().min(1).max(500).refine(
+  isPath,
   "must be a path such as data.items[0].value, data[*].amount or infos[currency=USD].total",
-);
+).meta({ pattern: PATH_PATTERN });
 
 const ValueType = z.enum(["decimal", "string", "boolean", "timestamp"]).describe(
   "decimal: a JSON number or numeric string, kept exact; timestamp: ISO 8601 or epoch " +
