@@ -1,7 +1,9 @@
 /**
- * Run a manifest for one key: steps in order, templates filled, pagination followed,
- * success predicates checked, variables extracted, then normalized. The fallback plan runs
- * when the main one fails with a listed error kind.
+ * Run a manifest for one key: first the key's and credential's shapes (nothing is sent
+ * otherwise), then steps in order, templates filled, pagination followed (it must advance),
+ * success predicates checked, variables extracted, then normalized; everything taken from a
+ * response is redacted before it is cut. The fallback plan runs when the main one fails with a
+ * listed error kind. Providers without an account API run their key check, if any.
  */
 import { FetchError } from "../errors.ts";
 import { oneLine } from "../util/text.ts";
