@@ -90,16 +90,22 @@ export class FetchError extends Error {
   readonly kind: FetchErrorKind;
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
+  /**
+   * The parsed JSON body of an HTTP error answer, for `errorCodes` (e.g. Google's HTTP 400
+   * API_KEY_INVALID). Not enumerable: it may echo a key and is never printed or stored.
+   */
+  declare readonly body: unknown;
   constructor(
     kind: FetchErrorKind,
     message: string,
-    opts: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+    opts: { status?: number; retryAfterMs?: number; cause?: unknown; body?: unknown } = {},
   ) {
     super(message, { cause: opts.cause });
     this.name = "FetchError";
     this.kind = kind;
     this.status = opts.status;
     this.retryAfterMs = opts.retryAfterMs;
+    Object.defineProperty(this, "body", { value: opts.body, enumerable: false });
   }
 }
 

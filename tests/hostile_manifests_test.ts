@@ -6,6 +6,7 @@ import { assertNoSecret, ROOT, runKeyz } from "./support/cli.ts";
 import { makeStore } from "./support/store.ts";
 import {
   formatProblem,
+  GENERIC_NAMES,
   type ManifestFile,
   mergeManifests,
   parseManifest,
@@ -362,7 +363,55 @@ interface MergeCase {
   check?: (set: ReturnType<typeof mergeManifests>) => void;
 }
 
+const store = (name: string, m: Obj): ManifestFile => ({
+  file: `store/.keyz/providers/${name}.jsonc`,
+  text: JSON.stringify(m),
+  source: "store",
+});
+
 const MERGE_CASES: MergeCase[] = [
+  {
+    name: "store manifest: a built-in id even with the same host",
+    files: [store("deepseek", { ...BASE, id: "deepseek", baseUrl: "https://api.deepseek.com" })],
+    problem: {
+      field: "id",
+      message: /"deepseek" names the built-in provider deepseek; a store manifest may not/,
+    },
+    check: (s) => assertEquals(s.providers.get("deepseek")?.source, "built-in"),
+  },
+  {
+    name: "store manifest: a built-in alias as its own id",
+    files: [store("claude", { ...BASE, id: "claude" })],
+    problem: { field: "id", message: /names the built-in provider anthropic/ },
+  },
+  {
+    name: "store manifest: the alias main (would capture api/deepseek/main)",
+    files: [store("acme", { ...BASE, id: "acme", aliases: ["acme-ai", "main"] })],
+    problem: { field: "aliases", message: /"main" is a generic folder name/ },
+    check: (s) => assert(!s.providers.has("acme")),
+  },
+  ...["api", "keys", "prod", "work", "personal", "team", "default", "admin"].map((g) => ({
+    name: `store manifest: the generic id ${g}`,
+    files: [store(g, { ...BASE, id: g })],
+    problem: { field: "id", message: /generic folder name/ },
+  })),
+  {
+    name: "store manifest: a user provider's id",
+    files: [
+      user("acme", { ...BASE, id: "acme", aliases: ["acme-ai"] }),
+      store("acme2", { ...BASE, id: "acme-two", aliases: ["acme-ai"] }),
+    ],
+    problem: { field: "aliases", message: /"acme-ai" names the user provider acme/ },
+  },
+  {
+    name: "store manifest: a new id and alias of its own is fine",
+    files: [store("venice", { ...BASE, id: "venice", aliases: ["venice-ai"] })],
+    check: (s) => assertEquals(s.providers.get("venice")?.source, "store"),
+  },
+  {
+    name: "user manifest: a generic alias is the user's own choice",
+    files: [user("acme", { ...BASE, id: "acme", aliases: ["work"] })],
+  },
   {
     name: "built-in id, other host",
     files: [user("deepseek", { ...BASE, id: "deepseek", baseUrl: "https://evil.example" })],
@@ -423,6 +472,16 @@ const MERGE_CASES: MergeCase[] = [
     },
   },
 ];
+
+Deno.test("no built-in id or alias is a generic folder name", () => {
+  for (const b of builtin) {
+    const r = parseManifest(b.text, b.file);
+    assert(r.ok);
+    for (const n of [r.manifest.id, ...r.manifest.aliases]) {
+      assert(!GENERIC_NAMES.has(n), `${b.file}: ${n}`);
+    }
+  }
+});
 
 Deno.test(`hostile manifests: ${MERGE_CASES.length} drop-ins cannot take over a built-in's id, alias or host`, () => {
   for (const c of MERGE_CASES) {
@@ -568,6 +627,44 @@ Deno.test("hostile manifests: a store manifest hijacking a built-in id is skippe
     assertEquals(openai.source, "built-in");
     assertEquals(openai.hosts, ["api.openai.com"]);
     assert(doc.problems.some((p: string) => /openai\.jsonc:\d+:\d+: id: .*evil\.example/.test(p)));
+  } finally {
+    await store.cleanup();
+  }
+});
+
+Deno.test("a manifest with several problems: one line on every command, all with providers check", async () => {
+  const store = await makeStore({ entries: { "api/deepseek/main": "sk-CANARY-problems-0001" } });
+  try {
+    const dir = `${store.env.XDG_CONFIG_HOME}/keyz/providers`;
+    await Deno.mkdir(dir, { recursive: true });
+    const file = `${dir}/three.jsonc`;
+    await Deno.writeTextFile(
+      file,
+      mutate((m) => {
+        m.baseUrl = "http://api.acme.example";
+        m.steps[0].path = "//evil.example";
+        m.fields.balance = { path: "data.balance[" };
+      }),
+    );
+    for (const args of [["ls"], ["providers", "list"], ["check"]]) {
+      const r = await runKeyz(args, { env: store.env });
+      const lines = r.stderr.split("\n").filter((l) => l.includes("three.jsonc"));
+      assertEquals(lines.length, 1, `${args}: ${r.stderr}`);
+      assertMatch(
+        lines[0],
+        new RegExp(
+          `^keyz: bad manifest skipped: \\S+three\\.jsonc:\\d+:\\d+: baseUrl: .*https.* \\(2 more; keyz providers check ${
+            file.replace(/[.]/g, "\\.")
+          }\\)$`,
+        ),
+      );
+    }
+    const all = await runKeyz(["providers", "check", file], { env: store.env });
+    assertEquals(all.code, 2);
+    assertEquals(
+      (all.stdout + all.stderr).split("\n").filter((l) => l.includes("three.jsonc")).length,
+      3,
+    );
   } finally {
     await store.cleanup();
   }

@@ -43,7 +43,82 @@ interface CaseState {
   path: string;
   hits: TestServer["hits"];
   evilHits: number;
+  /** What `sync --json` said about this case's key. */
+  result: SyncRow;
+  canary: string;
 }
+
+interface SyncRow {
+  path: string;
+  status: string;
+  error?: { kind: string; message: string };
+  metadata:
+    | (
+      & { balance?: number; status: string; last_success_at: string | null }
+      & Record<
+        string,
+        unknown
+      >
+    )
+    | null;
+}
+
+/** A key echoed back in the forms that escaped redaction before: the text and its case. */
+const ECHOES: Record<string, (key: string) => string> = {
+  exact: (k) => k,
+  upper: (k) => k.toUpperCase(),
+  lower: (k) => k.toLowerCase(),
+  prefix40: (k) => k.slice(0, 40),
+  "all-but-last": (k) => k.slice(0, -1),
+  // 300 characters with the key across the 200-character cut of error messages.
+  embedded300: (k) => `${"x".repeat(170)} ${k} `.padEnd(300, "y"),
+};
+
+/** No form of the key in what sync returned for this case. */
+function noEcho(s: CaseState): void {
+  const text = JSON.stringify(s.result);
+  for (const [form, make] of Object.entries(ECHOES)) {
+    const echoed = make(s.canary).trim().slice(0, 60);
+    if (form === "embedded300") continue;
+    assert(!text.includes(echoed), `the ${form} form of the key is in ${text}`);
+  }
+  assert(
+    !text.toLowerCase().includes(s.canary.slice(0, 30).toLowerCase()),
+    `key prefix in ${text}`,
+  );
+}
+
+const echoCases = (): Case[] =>
+  Object.entries(ECHOES).flatMap(([form, make]): Case[] => [
+    {
+      name: `echo-${form}-in-error`,
+      hostile: (p, c) => [{ path: p, status: 400, body: { error: { message: make(c.canary) } } }],
+      expect: { status: "error", kind: "provider", message: /^HTTP 400: .*\[redacted\]/ },
+      after: noEcho,
+    },
+    {
+      name: `echo-${form}-in-figures`,
+      manifest: {
+        fields: {
+          balance: { path: "balance" },
+          label: { path: "label", type: "string" },
+          plan: { path: "plan", type: "string" },
+          account_id: { path: "id", type: "string" },
+        },
+      },
+      hostile: (p, c) => [{
+        path: p,
+        body: { balance: 1, label: make(c.canary), plan: make(c.canary), id: make(c.canary) },
+      }],
+      expect: { status: "ok", balance: 1 },
+      after: (s) => {
+        noEcho(s);
+        for (const f of ["label", "plan", "account_id"]) {
+          assertMatch(String(s.result.metadata?.[f]), /\[redacted\]/, f);
+        }
+      },
+    },
+  ]);
 
 const json = "application/json";
 const body = (text: string | Uint8Array, status = 200, ct = json): Route["handler"] => () =>
@@ -93,6 +168,45 @@ const redirectTo = (status: number) => (path: string, c: Ctx): Route[] => [
 const noEvil = (s: CaseState) => assertEquals(s.evilHits, 0, "the redirect target was reached");
 
 const CASES: Case[] = [
+  ...echoCases(),
+  {
+    name: "echo-in-check-message-and-code",
+    manifest: {
+      steps: [{
+        id: "main",
+        path: "/c/echo-in-check-message-and-code",
+        check: { path: "ok", equals: true, message: "msg", code: "code" },
+      }],
+    },
+    good: (p, g) => [{ path: p, body: { ok: true, balance: g } }],
+    hostile: (p, c) => [{
+      path: p,
+      body: { ok: false, msg: c.canary.toLowerCase(), code: c.canary.toUpperCase() },
+    }],
+    expect: { status: "error", kind: "provider", message: /^provider error \[redacted\]/ },
+    after: noEcho,
+  },
+  {
+    name: "echo-as-non-number",
+    hostile: (p, c) => [{ path: p, body: { balance: c.canary.toUpperCase() } }],
+    expect: { status: "error", kind: "parse", message: /"\[redacted\]" is not a number/ },
+    after: noEcho,
+  },
+  {
+    name: "echo-in-redirect-host",
+    hostile: (p, c) => [{
+      path: p,
+      // Two DNS labels (at most 63 characters each), lower-cased by the URL parser.
+      handler: hostile.redirect(
+        `http://${c.canary.slice(0, 40)}.${c.canary.slice(40)}.evil.example/x`,
+      ),
+    }],
+    expect: { status: "error", kind: "provider", message: /redirected to \[redacted\]/ },
+    after: (s) => {
+      const text = JSON.stringify(s.result).toLowerCase();
+      assert(!text.includes(s.canary.toLowerCase().slice(0, 20)), text);
+    },
+  },
   {
     name: "control",
     hostile: (p) => [{ path: p, body: { balance: 7 } }],
@@ -262,7 +376,21 @@ const CASES: Case[] = [
       { path: p, query: { after: "b" }, body: { balance: 1, more: true, next: "a" } },
       { path: p, body: { balance: 1, more: true, next: "a" } },
     ],
-    expect: { status: "error", kind: "provider", message: /more than 4 pages/ },
+    expect: { status: "error", kind: "provider", message: /a cursor it already gave/ },
+    after: (s) => assertEquals(s.hits.length, 3),
+  },
+  {
+    name: "has-more-without-cursor",
+    manifest: {
+      steps: [{
+        id: "main",
+        path: "/c/has-more-without-cursor",
+        paginate: { hasMore: "more", cursor: "next", param: "after" },
+      }],
+    },
+    hostile: (p) => [{ path: p, body: { balance: 1, more: true } }],
+    expect: { status: "error", kind: "provider", message: /has no next cursor/ },
+    after: (s) => assertEquals(s.hits.length, 1),
   },
   {
     name: "redirect-302",
@@ -568,9 +696,7 @@ Deno.test(`hostile responses: ${CASES.length} cases in one sync, typed errors, n
   let good: TestServer | undefined;
   let bad: TestServer | undefined;
   try {
-    const canaries = CASES.map((c, i) =>
-      `sk-CANARY-${i}-${c.name}-${crypto.randomUUID().slice(0, 8)}`
-    );
+    const canaries = CASES.map((c, i) => `sk-CANARY-${i}-${c.name}-${crypto.randomUUID()}`);
     await writeEntries(
       store,
       Object.fromEntries(CASES.map((c, i) => [`hostile/h-${c.name}`, canaries[i]])),
@@ -613,7 +739,8 @@ Deno.test(`hostile responses: ${CASES.length} cases in one sync, typed errors, n
 
     const first = await runKeyz(["sync", "--all", "--json", "-c", "64"], { env: envFor("good") });
     assertEquals(first.code, 0, first.stderr + first.stdout.slice(0, 2000));
-    assertEquals(JSON.parse(first.stdout).summary.ok, CASES.length);
+    const firstRows = JSON.parse(first.stdout).results as SyncRow[];
+    assertEquals(firstRows.filter((r) => r.status !== "ok"), []);
 
     const ctxs = CASES.map((_c, i): Ctx => ({ evil: evil.url, canary: canaries[i] }));
     bad = await startServer(
@@ -627,12 +754,7 @@ Deno.test(`hostile responses: ${CASES.length} cases in one sync, typed errors, n
     const took = Date.now() - started;
     assertEquals(second.code, 1, second.stderr);
     assert(took < 15_000, `second sync took ${took} ms`);
-    const results = JSON.parse(second.stdout).results as {
-      path: string;
-      status: string;
-      error?: { kind: string; message: string };
-      metadata: { balance?: number; status: string; last_success_at: string | null } | null;
-    }[];
+    const results = JSON.parse(second.stdout).results as SyncRow[];
     const byPath = new Map(results.map((r) => [r.path, r]));
 
     const failures: string[] = [];
@@ -659,7 +781,13 @@ Deno.test(`hostile responses: ${CASES.length} cases in one sync, typed errors, n
           assert(r.metadata?.last_success_at, "last success kept");
         }
         const ownHits = bad.hits.filter((h) => h.path.startsWith(`/c/${c.name}`));
-        c.after?.({ path: `/c/${c.name}`, hits: ownHits, evilHits: evil.hits.length });
+        c.after?.({
+          path: `/c/${c.name}`,
+          hits: ownHits,
+          evilHits: evil.hits.length,
+          result: r,
+          canary: canaries[i],
+        });
         // Every request carried exactly this case's key, and only to its own routes.
         for (const h of ownHits) assertEquals(h.headers.authorization, `Bearer ${canaries[i]}`);
       } catch (e) {
@@ -691,7 +819,13 @@ Deno.test(`hostile responses: ${CASES.length} cases in one sync, typed errors, n
       }
     }
     texts.gitlog = (await store.gitRun(["log", "-p", "--", ".keyz"])).stdout;
-    assertNoSecret(texts, canaries);
+    // Every form: as sent, upper- and lower-cased, and its first 40 characters.
+    assertNoSecret(texts, [
+      ...canaries,
+      ...canaries.map((k) => k.toUpperCase()),
+      ...canaries.map((k) => k.toLowerCase()),
+      ...canaries.map((k) => k.slice(0, 40)),
+    ]);
     const status = await store.gitRun(["status", "--porcelain"]);
     assertEquals(status.stdout, "");
   } finally {

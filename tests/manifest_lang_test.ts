@@ -1,6 +1,6 @@
 // Manifest language rules closed from providers/SCHEMA_GAPS.md, as pure unit tests (no
 // processes, no network): user-given variables win over `extract`, and `{var}` in paths.
-import { assertEquals, assertThrows } from "./support/assert.ts";
+import { assert, assertEquals, assertThrows } from "./support/assert.ts";
 import { fetchMetadata } from "../src/fetch/run.ts";
 import type { HttpClient, HttpRequest, JsonBody } from "../src/fetch/http.ts";
 import { normalize } from "../src/normalize/normalize.ts";
@@ -236,4 +236,186 @@ Deno.test("several checks must all hold; extract takes the first path present", 
   } catch (e) {
     assertEquals(e instanceof FetchError && e.message.includes("scopeId or teamId"), true);
   }
+});
+
+Deno.test("ratio: used / limit as an exact percentage; a zero limit leaves it unknown", () => {
+  const plan = {
+    kind: "quota" as const,
+    fields: {
+      quota_used_percent: { ratio: [{ path: "usage.used" }, { path: "usage.limit" }] } as {
+        ratio: [{ path: string }, { path: string }];
+      },
+    },
+  };
+  const run = (usage: unknown) =>
+    normalize({ plan, responses: new Map([["q", [{ usage }]]]), vars: {}, now });
+  assertEquals(run({ used: "30", limit: "120" }).quota_used_percent, 25);
+  assertEquals(run({ used: 1, limit: 3 }).quota_used_percent, 33.333333);
+  assertEquals(run({ used: 2, limit: 3 }).quota_used_percent, 66.666667);
+  assertEquals(run({ used: "0.1", limit: "0.3" }).quota_used_percent, 33.333333);
+  assertThrows(
+    () => run({ used: 5, limit: 0 }),
+    (e) =>
+      e instanceof FetchError &&
+      e.message === "field quota_used_percent: missing from the response",
+  );
+  assertThrows(() => run({ used: "a lot", limit: 10 }), (e) => e instanceof FetchError);
+  // With a default, a zero limit falls back to it.
+  const withDefault = normalize({
+    plan: {
+      kind: "quota",
+      fields: {
+        quota_used_percent: {
+          ratio: [{ path: "u" }, { path: "l" }],
+          default: 0,
+        },
+      },
+    },
+    responses: new Map([["q", [{ u: 0, l: 0 }]]]),
+    vars: {},
+    now,
+  });
+  assertEquals(withDefault.quota_used_percent, 0);
+});
+
+Deno.test("max / min of several values: the binding window and the earliest reset", () => {
+  const plan = {
+    kind: "quota" as const,
+    fields: {
+      quota_used_percent: {
+        max: [
+          { difference: [{ const: 100 }, { path: "m.current_interval_remaining_percent" }] },
+          { difference: [{ const: 100 }, { path: "m.current_weekly_remaining_percent" }] },
+        ],
+      } as never,
+      quota_resets_at: {
+        min: [{ path: "m.end_time" }, { path: "m.weekly_end_time" }],
+        type: "timestamp",
+        unit: "ms",
+      } as never,
+    },
+  };
+  const run = (m: unknown) =>
+    normalize({ plan, responses: new Map([["q", [{ m }]]]), vars: {}, now });
+  assertEquals(
+    run({
+      current_interval_remaining_percent: 80,
+      current_weekly_remaining_percent: 35,
+      end_time: 1764090000000,
+      weekly_end_time: 1764400000000,
+    }),
+    { kind: "quota", quota_used_percent: 65, quota_resets_at: "2025-11-25T17:00:00Z" },
+  );
+  // Without a weekly window, the 5-hour one alone.
+  assertEquals(
+    run({ current_interval_remaining_percent: 80, end_time: 1764090000000 }).quota_used_percent,
+    20,
+  );
+  assertThrows(
+    () => run({}),
+    (e) => e instanceof FetchError && /quota_used_percent: missing/.test(e.message),
+  );
+  assert(
+    !Manifest.safeParse({ ...manifest, fields: { balance: { max: [] } } }).success,
+    "max needs a value",
+  );
+});
+
+const keyChecked = Manifest.parse({
+  id: "gem",
+  name: "Gem",
+  keyType: "API key",
+  keyPattern: "^AIza[0-9A-Za-z_-]{35}$",
+  kind: "unavailable",
+  reason: "no account API",
+  dashboard: "https://gem.example/billing",
+  baseUrl: "https://api.gem.example",
+  keyCheck: {
+    path: "/v1beta/models",
+    auth: { header: "x-goog-api-key", scheme: "" },
+    errorCodes: { code: "error.details[0].reason", codeKinds: { API_KEY_INVALID: "auth" } },
+  },
+});
+const GEM_KEY = `AIza${"G".repeat(35)}`;
+
+Deno.test("keyCheck: 2xx says the key is valid, with its own auth header", async () => {
+  const seen: HttpRequest[] = [];
+  const http: HttpClient = {
+    request(req) {
+      seen.push(req);
+      return Promise.resolve({ models: [] });
+    },
+  };
+  const job = {
+    manifest: keyChecked,
+    path: "ai/gem",
+    key: new Secret(GEM_KEY),
+    vars: {},
+    now,
+    retryBaseMs: 0,
+  };
+  assertEquals((await fetchMetadata(job, http)).metadata, {
+    kind: "unavailable",
+    key_valid: true,
+    reason: "no account API",
+    dashboard: "https://gem.example/billing",
+  });
+  assertEquals(seen[0].url.href, "https://api.gem.example/v1beta/models");
+  assertEquals(seen[0].headers["x-goog-api-key"], GEM_KEY);
+  assertEquals(seen[0].headers.Authorization, undefined);
+  assertEquals(seen[0].step, "key_check");
+});
+
+Deno.test("keyCheck: 401, 403 and a mapped code in an HTTP 400 body are auth errors", async () => {
+  const failing = (e: FetchError): HttpClient => ({ request: () => Promise.reject(e) });
+  const job = {
+    manifest: keyChecked,
+    path: "ai/gem",
+    key: new Secret(GEM_KEY),
+    vars: {},
+    now,
+    retryBaseMs: 0,
+  };
+  const kindOf = async (e: FetchError) => {
+    const got = await fetchMetadata(job, failing(e)).then(() => undefined, (x) => x);
+    return got instanceof FetchError ? got.kind : String(got);
+  };
+  assertEquals(await kindOf(new FetchError("auth", "HTTP 401", { status: 401 })), "auth");
+  assertEquals(await kindOf(new FetchError("forbidden", "HTTP 403", { status: 403 })), "auth");
+  const invalid = { error: { code: 400, details: [{ reason: "API_KEY_INVALID" }] } };
+  assertEquals(
+    await kindOf(new FetchError("provider", "HTTP 400", { status: 400, body: invalid })),
+    "auth",
+  );
+  assertEquals(
+    await kindOf(new FetchError("provider", "HTTP 400", { status: 400, body: { error: {} } })),
+    "provider",
+  );
+  // The body never shows up in the error's JSON or keys.
+  const e = new FetchError("provider", "x", { body: { key: GEM_KEY } });
+  assert(!JSON.stringify(e).includes(GEM_KEY) && !Object.keys(e).includes("body"));
+});
+
+Deno.test("a region without an account API: its metadata, and no request", async () => {
+  const m = Manifest.parse({
+    ...manifest,
+    baseUrl: undefined,
+    regions: {
+      global: { baseUrl: "https://api.acme.example", currency: "USD" },
+      cn: { unavailable: "retired there (HTTP 410)", dashboard: "https://acme.example/cn" },
+    },
+    defaultRegion: "global",
+  });
+  const http = fakeHttp({});
+  const out = await fetchMetadata({ ...job({ region: "cn" }), manifest: m }, http);
+  assertEquals(out.metadata, {
+    kind: "unavailable",
+    reason: "retired there (HTTP 410)",
+    dashboard: "https://acme.example/cn",
+  });
+  assertEquals(http.asked, []);
+  assert(
+    !Manifest.safeParse({ ...manifest, regions: { cn: {} } }).success,
+    "baseUrl or unavailable",
+  );
 });

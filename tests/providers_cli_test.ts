@@ -240,13 +240,14 @@ Deno.test("keyz providers: list, show, check, trust and drop-in manifests", asyn
       assertEquals(map.stdout, "api/venice/admin -> venice\n");
 
       // Not trusted yet: sync skips the key, naming the manifest and its host; no request.
+      // Named on the command line and not synced: exit 1, with the reason.
       const skipped = await runKeyz(["sync", "api/venice/admin", "--json"], { env });
-      assertEquals(skipped.code, 0, skipped.stderr);
+      assertEquals(skipped.code, 1, skipped.stderr);
       const s = JSON.parse(skipped.stdout).results[0];
-      assertEquals([s.status, s.error.kind], ["skipped", "untrusted"]);
-      assert(s.error.message.includes(`${userDir}/venice.jsonc`), s.error.message);
-      assertMatch(s.error.message, /api\.venice\.ai/);
-      assertMatch(s.error.message, /keyz providers trust venice/);
+      assertEquals([s.status, s.reason], ["skipped", "untrusted"]);
+      assert(s.note.includes(`${userDir}/venice.jsonc`), s.note);
+      assertMatch(s.note, /api\.venice\.ai/);
+      assertMatch(s.note, /keyz providers trust venice/);
       assertEquals(server.hits.length, 0);
 
       // keyz providers trust venice
@@ -272,4 +273,80 @@ Deno.test("keyz providers: list, show, check, trust and drop-in manifests", asyn
     await server.close();
     await store.cleanup();
   }
+});
+
+Deno.test("providers check --response runs the real fetcher: steps, pages, params, errors", async () => {
+  const env = { HOME: "/nonexistent", PASSWORD_STORE_DIR: "/nonexistent/store" };
+  const fix = `${ROOT}/tests/fixtures/providers`;
+  const check = (file: string, ...args: string[]) =>
+    runKeyz(["providers", "check", `${ROOT}/providers/${file}`, ...args], { env });
+
+  // Two steps, each with its own saved answer; the account id is extracted by the real step.
+  const cf = await check(
+    "cloudflare.jsonc",
+    "--response",
+    `accounts=${fix}/cloudflare/accounts.json`,
+    "--response",
+    `credit_balance=${fix}/cloudflare/credit_balance.json`,
+  );
+  assertEquals(cf.code, 0, cf.stderr);
+  const cfOut = JSON.parse(cf.stdout);
+  assertEquals(cfOut.kind, "balance");
+  assertEquals(typeof cfOut.balance, "number");
+  assertEquals(typeof cfOut.account_id, "string");
+
+  // A bare file is the first step's; a step without an answer is named.
+  const bare = await check("cloudflare.jsonc", "--response", `${fix}/cloudflare/accounts.json`);
+  assertEquals(bare.code, 2);
+  assertMatch(
+    bare.stderr,
+    /no saved response for step credit_balance \(give --response credit_balance=FILE\)/,
+  );
+
+  // Pages: two answers for one step are summed like sync sums them.
+  const pages = await check(
+    "anthropic.jsonc",
+    "--response",
+    `cost_report=${fix}/anthropic/cost_report_page1.json`,
+    "--response",
+    `cost_report=${fix}/anthropic/cost_report_page2.json`,
+  );
+  assertEquals(pages.code, 0, pages.stderr);
+  assertEquals(JSON.parse(pages.stdout).spend, 0.303);
+  // One page of two: the fetcher asks for the next and says so (never page 1 as the total).
+  const onePage = await check(
+    "anthropic.jsonc",
+    "--response",
+    `${fix}/anthropic/cost_report_page1.json`,
+  );
+  assertEquals(onePage.code, 2);
+  assertMatch(onePage.stderr, /step cost_report asks for page 2, but 1 saved/);
+
+  // Template variables as `keyz map --param` gives them.
+  const fw = await check("fireworks.jsonc", "--response", `${fix}/fireworks/billing_summary.json`);
+  assertEquals(fw.code, 2);
+  assertMatch(fw.stderr, /no value for \{account_id\}/);
+  const fwOk = await check(
+    "fireworks.jsonc",
+    "--response",
+    `${fix}/fireworks/billing_summary.json`,
+    "--param",
+    "account_id=acme",
+  );
+  assertEquals(fwOk.code, 0, fwOk.stderr);
+  assertEquals(JSON.parse(fwOk.stdout).kind, "spend");
+
+  // A region without an account API, and a key check, exactly as sync treats them.
+  const cn = await check(
+    "siliconflow.jsonc",
+    "--response",
+    `${fix}/siliconflow/user_info.json`,
+    "--param",
+    "region=cn",
+  );
+  assertEquals(cn.code, 0, cn.stderr);
+  assertEquals(JSON.parse(cn.stdout).kind, "unavailable");
+  const google = await check("google.jsonc", "--response", `${fix}/google/models.json`);
+  assertEquals(google.code, 0, google.stderr);
+  assertEquals(JSON.parse(google.stdout).key_valid, true);
 });

@@ -1,6 +1,7 @@
 /** What most commands need: the store, its sidecars, the providers and the mapping. */
 import * as env from "../env.ts";
-import { formatProblem, loadProviders, type ProviderSet } from "../providers/load.ts";
+import { loadProviders, type ProviderSet } from "../providers/load.ts";
+import { problemLines } from "../providers/lookup.ts";
 import { PassCliStore } from "../store/pass_cli.ts";
 import { noStoreError, type PassStore } from "../store/store.ts";
 import { Sidecars } from "../sidecars/sidecars.ts";
@@ -58,7 +59,7 @@ export async function openContext(
       [...bySource].map(([source, list]) => `${list.length} ${source}`).join(", "),
   );
   if (!opts.quietProblems) {
-    for (const p of providers.problems) warn(`bad manifest skipped: ${formatProblem(p)}`);
+    for (const line of problemLines(providers.problems)) warn(`bad manifest skipped: ${line}`);
   }
   const sidecars = new Sidecars(storeDir);
   return {

@@ -1,6 +1,6 @@
 /** The snapshot and listing of the user's store for ls and browse (see src/view/snapshot.ts). */
 import * as env from "../env.ts";
-import { formatProblem } from "../providers/lookup.ts";
+import { problemLines } from "../providers/lookup.ts";
 import type { Listing } from "../view/listing.ts";
 import { readListing } from "../view/listing_cache.ts";
 import {
@@ -23,7 +23,9 @@ export function snapshotOptions(): SnapshotOptions {
 export async function openSnapshot(opts: { quietProblems?: boolean } = {}) {
   const snapshot: Snapshot = await readSnapshot(snapshotOptions());
   if (!opts.quietProblems) {
-    for (const p of snapshot.providers.problems) warn(`bad manifest skipped: ${formatProblem(p)}`);
+    for (const line of problemLines(snapshot.providers.problems)) {
+      warn(`bad manifest skipped: ${line}`);
+    }
   }
   return snapshot;
 }

@@ -84,6 +84,8 @@ export const SyncOutput = z.strictObject({
       message: z.string(),
     }).optional(),
     reason: SkipReason.optional(),
+    /** Why, in a sentence, where the reason alone does not say it. */
+    note: z.string().optional(),
     metadata: Metadata.extend({
       synced_at: Iso,
       last_success_at: Iso.nullable(),

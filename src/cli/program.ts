@@ -148,13 +148,27 @@ export function buildProgram(setExit: (code: number) => void) {
     .action(run(async (id, opts) => (await providersCli()).providersShowCommand(id, opts)));
   providers.command("check")
     .description(
-      "validate a manifest file; with --response, map a saved response without any network",
+      "validate a manifest file; with --response, run the real fetcher over saved responses " +
+        "(no network, no key)",
     )
     .argument("<file>", "manifest .jsonc")
-    .option("--response <file.json>", "a saved provider response to run the mapping over")
+    .option(
+      "--response <[step=]file.json>",
+      "a saved response for a step (repeatable: several for one step are its pages; a bare " +
+        "file is the first step's)",
+      collect,
+      [] as string[],
+    )
+    .option(
+      "--param <name=value>",
+      "template variable, as `keyz map --param` gives it (repeatable)",
+      collect,
+      [] as string[],
+    )
     .addHelpText(
       "after",
-      "\nExample:\n  keyz providers check ./acme.jsonc --response ./acme-balance.json",
+      "\nExamples:\n  keyz providers check ./acme.jsonc --response ./acme-balance.json\n" +
+        "  keyz providers check ./acme.jsonc --response accounts=a.json --response balance=b.json",
     )
     .action(run(async (file, opts) => (await providersCli()).providersCheckCommand(file, opts)));
   providers.command("trust")

@@ -1,6 +1,6 @@
 /** `keyz providers list|show|check|trust`. */
 import * as env from "../env.ts";
-import { KeyzError } from "../errors.ts";
+import { FetchError, KeyzError } from "../errors.ts";
 import {
   formatProblem,
   hostsOf,
@@ -9,9 +9,12 @@ import {
   providerByName,
 } from "../providers/load.ts";
 import { isTrusted, trustProvider, untrustedProviders } from "../providers/trust.ts";
-import { normalize, unavailable } from "../normalize/normalize.ts";
 import { JsonBody } from "../fetch/http.ts";
-import { selectOne } from "../providers/jsonpath.ts";
+import { fetchMetadata, KEY_CHECK_STEP } from "../fetch/run.ts";
+import { ReplayClient } from "../fetch/replay.ts";
+import { manifestPatternProblems } from "../providers/key_shape.ts";
+import { Secret } from "../store/secret.ts";
+import { parseParams } from "./map.ts";
 import { openContext } from "./context.ts";
 import { out, outJson, outLines, table } from "./output.ts";
 
@@ -85,9 +88,40 @@ export async function providersTrustCommand(id: string): Promise<number> {
   return 0;
 }
 
+/** The saved responses by step: `step=file` pairs, a bare file being the first step's. */
+async function readResponses(
+  items: string[],
+  steps: string[],
+): Promise<Map<string, JsonBody[]>> {
+  const pages = new Map<string, JsonBody[]>();
+  for (const item of items) {
+    const m = /^([a-z][a-z0-9_]*)=(.+)$/.exec(item);
+    const named = m !== null && steps.includes(m[1]);
+    const step = named ? m[1] : steps[0];
+    const file = named ? m[2] : item;
+    if (step === undefined) {
+      throw new KeyzError("usage", "this manifest sends no request", "drop --response");
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(await Deno.readTextFile(file));
+    } catch {
+      throw new KeyzError(
+        "usage",
+        `${file} is not a JSON file`,
+        "save the provider's response as JSON",
+      );
+    }
+    const parsed = JsonBody.safeParse(body);
+    if (!parsed.success) throw new KeyzError("usage", `${file}: expected a JSON object or array`);
+    pages.set(step, [...pages.get(step) ?? [], parsed.data]);
+  }
+  return pages;
+}
+
 export async function providersCheckCommand(
   file: string,
-  flags: { response?: string; json?: boolean },
+  flags: { response?: string[]; param?: string[]; json?: boolean },
 ): Promise<number> {
   let text: string;
   try {
@@ -95,7 +129,7 @@ export async function providersCheckCommand(
   } catch {
     throw new KeyzError("usage", `cannot read ${file}`, "give the path of a .jsonc manifest");
   }
-  const r = parseManifest(text, file);
+  const r = parseManifest(text, file, manifestPatternProblems);
   if (!r.ok) {
     for (const p of r.problems.slice(1)) out(formatProblem(p));
     const first = r.problems[0];
@@ -106,62 +140,32 @@ export async function providersCheckCommand(
     );
   }
   const m = r.manifest;
-  if (!flags.response) {
+  if (!flags.response?.length) {
     out(`${file}: ok (${m.id}, ${m.kind}, ${hostsOf(m).join(", ") || "no host"})`);
     return 0;
   }
-  let body: unknown;
+  // The real fetcher over a client that replays the saved responses: what check prints is
+  // what sync does with the same answers (nothing is sent, so no key is needed).
+  const steps = m.kind === "unavailable"
+    ? (m.keyCheck ? [KEY_CHECK_STEP] : [])
+    : [...(m.steps ?? []), ...(m.fallback?.steps ?? [])].map((s) => s.id);
+  const replay = new ReplayClient(await readResponses(flags.response, steps));
   try {
-    body = JSON.parse(await Deno.readTextFile(flags.response));
-  } catch {
-    throw new KeyzError(
-      "usage",
-      `${flags.response} is not a JSON file`,
-      "save the provider's response as JSON",
-    );
-  }
-  const parsed = JsonBody.safeParse(body);
-  if (!parsed.success) {
-    throw new KeyzError("usage", `${flags.response}: expected a JSON object or array`);
-  }
-  if (m.kind === "unavailable") {
-    outJson(unavailable(m));
-    return 0;
-  }
-  // Every step reads the same saved response: enough to try a mapping without a network.
-  const responses = new Map((m.steps ?? []).map((s) => [s.id, [parsed.data] as unknown[]]));
-  const now = new Date();
-  // Variables the steps would extract, taken from the same saved response.
-  const vars: Record<string, string> = {};
-  for (const step of m.steps ?? []) {
-    for (const [name, paths] of Object.entries(step.extract ?? {})) {
-      const v = (Array.isArray(paths) ? paths : [paths]).map((p) => selectOne(parsed.data, p))
-        .find((x) => typeof x === "string" || typeof x === "number");
-      if (vars[name] === undefined && (typeof v === "string" || typeof v === "number")) {
-        vars[name] = String(v);
-      }
-    }
-  }
-  const { FetchError } = await import("../errors.ts");
-  try {
-    const metadata = normalize({
-      plan: {
-        kind: m.kind,
-        fields: m.fields ?? {},
-        currency: m.currency,
-        spendWindow: m.spendWindow,
-      },
-      responses,
-      vars,
-      now,
-      regionCurrency: Object.values(m.regions ?? {})[0]?.currency,
-    });
-    outJson(metadata);
+    const outcome = await fetchMetadata({
+      manifest: m,
+      path: file,
+      key: new Secret("replayed-key"),
+      credential: m.credential ? new Secret("replayed-credential") : undefined,
+      vars: parseParams(flags.param ?? []),
+      now: new Date(),
+      retryBaseMs: 0,
+    }, replay);
+    outJson(outcome.metadata);
   } catch (e) {
     if (e instanceof FetchError) {
       throw new KeyzError(
         "manifest",
-        `${file}: ${e.message}`,
+        `${file}: ${e.kind}: ${e.message}`,
         "check the field paths against the response",
       );
     }

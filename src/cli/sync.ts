@@ -89,6 +89,8 @@ function humanLine(r: SyncResult): string[] {
     ? `${r.error.class}: ${r.error.message}`
     : r.status === "unsupported"
     ? r.metadata?.reason ?? ""
+    : r.note
+    ? r.note
     : r.reason
     ? REASON[r.reason]
     : "";

@@ -18,6 +18,10 @@ export const RefreshInterval = z.string().regex(
   const ms = refreshMs(t);
   return ms >= 60_000 && ms <= 30 * 86_400_000;
 }, "must be between 1m and 30d");
+import { depthExceededAt } from "../util/jsonc_depth.ts";
+
+/** Deepest nesting config.jsonc may have (it needs 3); checked before parsing (trust rule 5). */
+export const MAX_CONFIG_DEPTH = 16;
 
 const Threshold = z.strictObject({
   min_balance: z.number().min(0).optional(),
@@ -53,6 +57,13 @@ export async function readStoreConfig(storeDir: string): Promise<StoreConfig> {
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return {};
     throw e;
+  }
+  if (depthExceededAt(text, MAX_CONFIG_DEPTH) !== undefined) {
+    throw new KeyzError(
+      "config",
+      `${file}: nested deeper than ${MAX_CONFIG_DEPTH} levels`,
+      "fix the file",
+    );
   }
   const errors: ParseError[] = [];
   const value = parse(text, errors, { allowTrailingComma: true });

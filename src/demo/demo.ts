@@ -62,6 +62,8 @@ export function demoHandler(req: Request): Response {
         scode: "0x0",
         status: true,
       });
+    case "/v1/models": // mistral's key check: the key works
+      return json({ object: "list", data: [{ id: "mistral-small-latest", object: "model" }] });
     case "/v1/user/info": // siliconflow: a revoked key
       return json({ code: 20001, message: "Invalid token", data: null }, 401);
     default:

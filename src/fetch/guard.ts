@@ -18,20 +18,37 @@ export interface Target {
   dashboard: string | undefined;
 }
 
+type Region = NonNullable<Manifest["regions"]>[string];
+
+/**
+ * The region a key uses: the one it names (variable `region`), else the default, else the
+ * first. A named region the manifest lacks is a `config` error.
+ */
+export function regionOf(
+  m: Manifest,
+  region: string | undefined,
+): { name: string | undefined; region: Region | undefined } {
+  const regions = m.regions ?? {};
+  const name = region ?? m.defaultRegion ?? Object.keys(regions)[0];
+  const r = name !== undefined && Object.hasOwn(regions, name) ? regions[name] : undefined;
+  if (region !== undefined && m.regions && !r) {
+    throw new FetchError(
+      "config",
+      `provider ${m.id} has no region "${region}" (regions: ${Object.keys(regions).join(", ")})`,
+    );
+  }
+  return { name, region: r };
+}
+
 /** The base URL for a manifest and region, with the override rule applied. */
 export function resolveTarget(
   m: Manifest,
   region: string | undefined,
   override: string | undefined,
 ): Target {
-  const regions = m.regions ?? {};
-  const regionName = region ?? m.defaultRegion ?? Object.keys(regions)[0];
-  const r = regionName !== undefined ? regions[regionName] : undefined;
-  if (region !== undefined && m.regions && !r) {
-    throw new FetchError(
-      "config",
-      `provider ${m.id} has no region "${region}" (regions: ${Object.keys(regions).join(", ")})`,
-    );
+  const { name: regionName, region: r } = regionOf(m, region);
+  if (r?.unavailable !== undefined) {
+    throw new FetchError("config", `provider ${m.id} has no account API in region ${regionName}`);
   }
   const declared = r?.baseUrl ?? m.baseUrl;
   if (!declared) throw new FetchError("config", `provider ${m.id} declares no baseUrl`);
@@ -65,14 +82,19 @@ export function resolveTarget(
  * Join a rendered path onto the base and prove the result stays on the base's origin
  * (the schema already forbids schemes and `//`; this is the last line of defence).
  */
-export function buildUrl(base: URL, path: string, query: Record<string, string>): URL {
+export function buildUrl(
+  base: URL,
+  path: string,
+  query: Record<string, string>,
+  redact: (text: string) => string = (t) => t,
+): URL {
   const prefix = base.pathname.replace(/\/+$/, "");
   // The URL parser resolves `..` (also `%2e%2e`) segments, which would climb out of the
   // base path; a rendered path may carry them from a variable or a response.
   if (path.split("/").some((s) => /^(?:\.|%2e){1,2}$/i.test(s))) {
     throw new FetchError(
       "config",
-      `path ${JSON.stringify(path.slice(0, 80))} has a . or .. segment; refused`,
+      `path ${JSON.stringify(redact(path).slice(0, 80))} has a . or .. segment; refused`,
     );
   }
   const url = new URL(base.origin);

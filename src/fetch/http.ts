@@ -14,6 +14,8 @@ export interface HttpRequest {
   method: "GET" | "POST";
   headers: Record<string, string>;
   body?: unknown;
+  /** The manifest step this request is for (`key_check` for a key check): replays use it. */
+  step?: string;
 }
 
 export interface HttpPolicy {
@@ -24,6 +26,11 @@ export interface HttpPolicy {
   retryBaseMs: number;
   /** Longest Retry-After keyz waits for; longer ones end the attempt as rate_limited. */
   maxRetryAfterMs: number;
+  /**
+   * Removes the run's secrets from text taken from the response (messages, hosts, header
+   * values), applied before that text is shortened or quoted. Default: none known.
+   */
+  redact?: (text: string) => string;
 }
 
 /** What a provider answered: any JSON object or array. */
@@ -59,6 +66,7 @@ function kindForStatus(status: number): FetchErrorKind {
   if (status === 401) return "auth";
   if (status === 403) return "forbidden";
   if (status === 408) return "timeout";
+  if (status === 410) return "retired";
   if (status === 429) return "rate_limited";
   if (status >= 500) return "server";
   return "provider";
@@ -66,8 +74,14 @@ function kindForStatus(status: number): FetchErrorKind {
 
 const clean = (text: string) => oneLine(text);
 
-/** The provider's own message from the common error shapes, if any. */
-export function providerMessage(body: unknown): string | undefined {
+/**
+ * The provider's own message from the common error shapes, if any: redacted first, then made
+ * one line of at most 200 characters.
+ */
+export function providerMessage(
+  body: unknown,
+  redact: (text: string) => string = (t) => t,
+): string | undefined {
   if (!body || typeof body !== "object") return undefined;
   const b = body as Record<string, unknown>;
   const err = b.error;
@@ -81,7 +95,7 @@ export function providerMessage(body: unknown): string | undefined {
     (b.base_resp as Record<string, unknown> | undefined)?.status_msg,
   ];
   const found = candidates.find((c) => typeof c === "string" && c.trim() !== "");
-  return typeof found === "string" ? clean(found) : undefined;
+  return typeof found === "string" ? clean(redact(found)) : undefined;
 }
 
 async function readCapped(res: Response, max: number): Promise<string> {
@@ -113,9 +127,13 @@ async function readCapped(res: Response, max: number): Promise<string> {
   return new TextDecoder("utf-8", { fatal: false }).decode(all);
 }
 
-function parseBody(text: string, contentType: string | null): JsonBody {
+function parseBody(
+  text: string,
+  contentType: string | null,
+  redact: (text: string) => string,
+): JsonBody {
   if (contentType && !/\bjson\b/i.test(contentType)) {
-    const kind = /html/i.test(contentType) ? "an HTML page" : `"${clean(contentType)}"`;
+    const kind = /html/i.test(contentType) ? "an HTML page" : `"${clean(redact(contentType))}"`;
     throw new FetchError("parse", `expected JSON, got ${kind}`);
   }
   let value: unknown;
@@ -131,6 +149,7 @@ function parseBody(text: string, contentType: string | null): JsonBody {
 }
 
 async function attempt(req: HttpRequest, policy: HttpPolicy): Promise<JsonBody> {
+  const redact = policy.redact ?? ((t: string) => t);
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), policy.timeoutMs);
   try {
@@ -149,7 +168,8 @@ async function attempt(req: HttpRequest, policy: HttpPolicy): Promise<JsonBody> 
       const loc = res.headers.get("location");
       let where = "elsewhere";
       try {
-        if (loc) where = new URL(loc, req.url).host;
+        // The URL parser lower-cases and decodes the host: redact what it made of it.
+        if (loc) where = redact(new URL(loc, req.url).host);
       } catch { /* keep "elsewhere" */ }
       throw new FetchError(
         "provider",
@@ -162,16 +182,22 @@ async function attempt(req: HttpRequest, policy: HttpPolicy): Promise<JsonBody> 
     const text = await readCapped(res, policy.maxResponseBytes);
     if (!res.ok) {
       let message: string | undefined;
+      let body: unknown;
       try {
-        message = providerMessage(JSON.parse(text));
+        body = JSON.parse(text);
+        message = providerMessage(body, redact);
       } catch { /* not JSON: use the status */ }
       const kind = kindForStatus(res.status);
-      throw new FetchError(kind, `HTTP ${res.status}${message ? `: ${message}` : ""}`, {
+      const status = kind === "retired"
+        ? `HTTP ${res.status} (endpoint retired)`
+        : `HTTP ${res.status}`;
+      throw new FetchError(kind, `${status}${message ? `: ${message}` : ""}`, {
         status: res.status,
         retryAfterMs: parseRetryAfter(res.headers.get("retry-after")),
+        body,
       });
     }
-    return parseBody(text, res.headers.get("content-type"));
+    return parseBody(text, res.headers.get("content-type"), redact);
   } catch (e) {
     if (e instanceof FetchError) throw e;
     if (ctl.signal.aborted) {

@@ -4,7 +4,7 @@
  */
 import { FetchError } from "../errors.ts";
 import type { Fields, Manifest, Plan, ValueExprShape } from "../providers/manifest.ts";
-import { compilePath, select } from "../providers/jsonpath.ts";
+import { compilePath, MAX_PATH_VALUES, select } from "../providers/jsonpath.ts";
 import { render, type Vars } from "../providers/template.ts";
 import * as D from "../util/decimal.ts";
 import type { Metadata } from "../sidecars/schema.ts";
@@ -16,6 +16,33 @@ type Value = D.Decimal | string | boolean | Date;
 
 class MissingValue extends Error {}
 
+const HUNDRED: D.Decimal = { units: 100n, places: 0 };
+/** Decimal places of a `ratio` percentage. */
+export const RATIO_PLACES = 6;
+
+/**
+ * Longest label, plan or account id stored, in UTF-16 units, after redaction (trust rule 5):
+ * a name is a few dozen characters; a longer value is cut and marked with "…".
+ */
+export const MAX_TEXT_FIELD = 256;
+/** Longest reason stored (it comes from a manifest, which a shared store can carry). */
+export const MAX_REASON = 512;
+
+/** `text` cut to `max` units (never inside a surrogate pair), "…" marking a cut. */
+export function capText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const c = text.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+/**
+ * The redactor of the normalize() call in progress. normalize is synchronous, so this is set
+ * and reset around one call and never seen by another; it spares every helper a parameter.
+ */
+let redactText: (text: string) => string = (t) => t;
+
 function fail(field: string, what: string): never {
   throw new FetchError("parse", `field ${field}: ${what}`);
 }
@@ -24,18 +51,34 @@ function lastStep(responses: StepResponses): string {
   return [...responses.keys()].at(-1) ?? "";
 }
 
+/**
+ * The range of timestamps keyz accepts from a response: years 1970 to 9999. What keyz writes it
+ * must read back, and its sidecars hold four-digit years (trust rule 5).
+ */
+export const MIN_TIME_MS = Date.UTC(1970, 0, 1);
+export const MAX_TIME_MS = Date.UTC(10000, 0, 1) - 1000;
+
+function inRange(d: Date, shown: () => string, field: string): Date {
+  const t = d.getTime();
+  if (Number.isNaN(t)) fail(field, `${shown()} is not a date`);
+  if (t < MIN_TIME_MS || t > MAX_TIME_MS) {
+    fail(field, `${shown()} is out of range (years 1970 to 9999)`);
+  }
+  return d;
+}
+
 function toTimestamp(raw: unknown, unit: "s" | "ms" | undefined, field: string): Date {
   if (typeof raw === "string" && !/^-?\d+(\.\d+)?$/.test(raw)) {
-    const d = new Date(raw);
-    if (Number.isNaN(d.getTime())) fail(field, `"${raw.slice(0, 40)}" is not a date`);
-    return d;
+    return inRange(new Date(raw), () => `"${redactText(raw).slice(0, 40)}"`, field);
   }
   const n = D.parseDecimal(raw);
   if (!n) fail(field, "is not a date");
   const num = D.toNumber(n);
-  const d = new Date(unit === "ms" ? num : num * 1000);
-  if (Number.isNaN(d.getTime())) fail(field, "is not a date");
-  return d;
+  return inRange(
+    new Date(unit === "ms" ? num : num * 1000),
+    () => `${D.toString(n).slice(0, 40)} (epoch ${unit ?? "s"})`,
+    field,
+  );
 }
 
 function convert(raw: unknown, expr: ValueExprShape, field: string): Value {
@@ -52,7 +95,7 @@ function convert(raw: unknown, expr: ValueExprShape, field: string): Value {
     default: {
       const d = D.parseDecimal(raw);
       if (!d) {
-        const shown = typeof raw === "string" ? `"${raw.slice(0, 40)}"` : typeof raw;
+        const shown = typeof raw === "string" ? `"${redactText(raw).slice(0, 40)}"` : typeof raw;
         return fail(field, `${shown} is not a number`);
       }
       return d;
@@ -67,8 +110,13 @@ function reduce(values: Value[], expr: ValueExprShape, field: string): Value {
   if (how === "first") return values[0];
   if (how === "last") return values[values.length - 1];
   if ((how === "min" || how === "max") && values.every((v) => v instanceof Date)) {
-    const times = (values as Date[]).map((d) => d.getTime());
-    return new Date(how === "min" ? Math.min(...times) : Math.max(...times));
+    // A loop, not Math.min(...times): a spread of many values overflows the stack.
+    let best = (values[0] as Date).getTime();
+    for (const v of values as Date[]) {
+      const t = v.getTime();
+      if (how === "min" ? t < best : t > best) best = t;
+    }
+    return new Date(best);
   }
   const decimals = values.map((v) => isDecimal(v) ? v : fail(field, `cannot ${how} non-numbers`));
   if (how === "sum") return decimals.reduce(D.add, D.ZERO);
@@ -109,7 +157,19 @@ function evaluateBare(expr: ValueExprShape, responses: StepResponses, field: str
     const step = expr.step ?? lastStep(responses);
     const pages = responses.get(step);
     if (!pages) fail(field, `no step "${step}"`);
-    const raw = pages.flatMap((page) => select(page, expr.path!));
+    const raw: unknown[] = [];
+    for (const page of pages) {
+      let values: unknown[];
+      try {
+        values = select(page, expr.path);
+      } catch (e) {
+        return fail(field, e instanceof Error ? e.message : String(e));
+      }
+      if (raw.length + values.length > MAX_PATH_VALUES) {
+        fail(field, `path ${expr.path.slice(0, 80)} reaches more than ${MAX_PATH_VALUES} values`);
+      }
+      for (const v of values) raw.push(v);
+    }
     return reduce(raw.map((r) => convert(r, expr, field)), expr, field);
   }
   if (expr.const !== undefined) return convert(expr.const, expr, field);
@@ -132,6 +192,33 @@ function evaluateBare(expr: ValueExprShape, responses: StepResponses, field: str
     const [a, b] = expr.difference.map((e) => evaluate(e, responses, field));
     if (!isDecimal(a) || !isDecimal(b)) fail(field, "difference needs numbers");
     return D.sub(a, b);
+  }
+  if (expr.ratio) {
+    const [used, limit] = expr.ratio.map((e) => evaluate(e, responses, field));
+    if (!isDecimal(used) || !isDecimal(limit)) fail(field, "ratio needs numbers");
+    // A zero limit has no share: the figure stays unknown (or takes its default).
+    const share = D.div(D.mul(used, HUNDRED), limit, RATIO_PLACES);
+    if (!share) throw new MissingValue();
+    return share;
+  }
+  if (expr.max || expr.min) {
+    // The parts the response carries; they inherit the parent's type, unit and step.
+    const parts: Value[] = [];
+    for (const part of (expr.max ?? expr.min)!) {
+      try {
+        parts.push(
+          evaluate(
+            { type: expr.type, unit: expr.unit, step: expr.step, ...part },
+            responses,
+            field,
+          ),
+        );
+      } catch (e) {
+        if (!(e instanceof MissingValue)) throw e;
+      }
+    }
+    if (parts.length === 0) throw new MissingValue();
+    return reduce(parts, { aggregate: expr.max ? "max" : "min" }, field);
   }
   const parts = expr.sum!.map((e) => evaluate(e, responses, field));
   return parts.reduce<D.Decimal>(
@@ -181,7 +268,9 @@ function currencyOf(
     const step = c.step ?? lastStep(responses);
     const raw = (responses.get(step) ?? []).flatMap((p) => select(p, c.path))[0];
     if (typeof raw === "string" && /^[A-Za-z]{3}$/.test(raw)) return raw.toUpperCase();
-    if (raw !== undefined) fail("currency", `"${String(raw).slice(0, 20)}" is not a currency code`);
+    if (raw !== undefined) {
+      fail("currency", `"${redactText(String(raw)).slice(0, 20)}" is not a currency code`);
+    }
   }
   return regionCurrency;
 }
@@ -192,6 +281,8 @@ export interface NormalizeInput {
   vars: Vars;
   now: Date;
   regionCurrency?: string;
+  /** Removes the run's secrets from response text, before it is cut or quoted. */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -210,7 +301,10 @@ function fillPaths(expr: ValueExprShape, vars: Vars, now: Date, field: string): 
     try {
       compilePath(path);
     } catch {
-      return fail(field, `path ${JSON.stringify(path.slice(0, 80))} is not valid once filled`);
+      return fail(
+        field,
+        `path ${JSON.stringify(redactText(path).slice(0, 80))} is not valid once filled`,
+      );
     }
     out.path = path;
   }
@@ -222,11 +316,29 @@ function fillPaths(expr: ValueExprShape, vars: Vars, now: Date, field: string): 
   }
   if (expr.sum) out.sum = expr.sum.map((e) => fillPaths(e, vars, now, field));
   if (expr.first) out.first = expr.first.map((e) => fillPaths(e, vars, now, field));
+  if (expr.max) out.max = expr.max.map((e) => fillPaths(e, vars, now, field));
+  if (expr.min) out.min = expr.min.map((e) => fillPaths(e, vars, now, field));
+  if (expr.ratio) {
+    out.ratio = [
+      fillPaths(expr.ratio[0], vars, now, field),
+      fillPaths(expr.ratio[1], vars, now, field),
+    ];
+  }
   return out;
 }
 
 /** The normalized figures of one successful fetch. */
 export function normalize(input: NormalizeInput): Metadata {
+  const previous = redactText;
+  redactText = input.redact ?? ((t) => t);
+  try {
+    return normalizeWith(input);
+  } finally {
+    redactText = previous;
+  }
+}
+
+function normalizeWith(input: NormalizeInput): Metadata {
   const { plan, responses } = input;
   const fields: Fields = Object.fromEntries(
     Object.entries(plan.fields).map(([name, expr]) => [
@@ -253,7 +365,8 @@ export function normalize(input: NormalizeInput): Metadata {
     const expr = fields[name];
     if (!expr) continue;
     const v = evaluateField({ type: "string", ...expr }, responses, name);
-    if (typeof v === "string" && v !== "") out[name] = v;
+    // Redacted first (a provider may echo the key as a label), then cut.
+    if (typeof v === "string" && v !== "") out[name] = capText(redactText(v), MAX_TEXT_FIELD);
   }
   if (fields.available) {
     const v = evaluateField({ type: "boolean", ...fields.available }, responses, "available");
@@ -281,11 +394,19 @@ export function normalize(input: NormalizeInput): Metadata {
   return out;
 }
 
-/** Metadata for a provider that has no account API: a reason, never a figure. */
-export function unavailable(manifest: Manifest): Metadata {
+/**
+ * Metadata for a provider (or a region of one) that has no account API: a reason, never a
+ * figure.
+ */
+export function unavailable(
+  manifest: Manifest,
+  region?: { unavailable?: string; dashboard?: string },
+): Metadata {
+  const reason = region?.unavailable ?? manifest.reason ?? "the provider has no account API";
+  const dashboard = region?.dashboard ?? manifest.dashboard;
   return {
     kind: "unavailable",
-    reason: manifest.reason ?? "the provider has no account API",
-    ...(manifest.dashboard ? { dashboard: manifest.dashboard } : {}),
+    reason: capText(reason, MAX_REASON),
+    ...(dashboard ? { dashboard } : {}),
   };
 }

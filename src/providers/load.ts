@@ -8,8 +8,30 @@ import type { ParseError } from "jsonc-parser";
 import { Manifest } from "./manifest.ts";
 import { BUILTIN_MANIFESTS } from "./builtin.ts";
 import { sha256Hex } from "../util/hash.ts";
+import { depthExceededAt } from "../util/jsonc_depth.ts";
+
+/** Deepest nesting a manifest may have (the language needs about 8; checked before parsing). */
+export const MAX_MANIFEST_DEPTH = 32;
+/** Largest manifest file read, in bytes (the biggest built-in is about 5 KB). */
+export const MAX_MANIFEST_BYTES = 256 * 1024;
 
 export type ProviderSource = "built-in" | "user" | "store";
+
+/**
+ * Folder names that many stores have for reasons of their own: a store manifest may not use
+ * one as its id or an alias, since auto-mapping would then claim every key below such a folder
+ * (`api/deepseek/main` by an alias `main`). Documented in docs/manifests.md.
+ */
+// deno-fmt-ignore
+export const GENERIC_NAMES: ReadonlySet<string> = new Set([
+  "main", "api", "apis", "key", "keys", "token", "tokens", "secret", "secrets", "password",
+  "passwords", "prod", "production", "dev", "development", "test", "testing", "staging", "stage",
+  "qa", "work", "personal", "private", "public", "team", "teams", "shared", "default", "admin",
+  "root", "user", "users", "org", "company", "home", "local", "old", "new", "backup", "tmp",
+  "temp", "misc", "other", "others", "ai", "llm", "llms", "ml", "web", "email", "mail", "bank",
+  "social", "ci", "cd", "deploy", "infra", "ops", "service", "services", "app", "apps", "bot",
+  "bots", "demo", "sandbox", "live", "env", "cloud", "servers", "server",
+]);
 
 export interface LoadedProvider {
   manifest: Manifest;
@@ -74,6 +96,30 @@ export function parseManifest(
   file: string,
   patternCheck?: PatternCheck,
 ): ParseResult {
+  if (text.length > MAX_MANIFEST_BYTES) {
+    return {
+      ok: false,
+      problems: [{
+        file,
+        line: 1,
+        col: 1,
+        field: "",
+        message: `file is larger than ${MAX_MANIFEST_BYTES} bytes; skipped`,
+      }],
+    };
+  }
+  const deep = depthExceededAt(text, MAX_MANIFEST_DEPTH);
+  if (deep !== undefined) {
+    return {
+      ok: false,
+      problems: [{
+        file,
+        ...lineCol(text, deep),
+        field: "",
+        message: `nested deeper than ${MAX_MANIFEST_DEPTH} levels; skipped`,
+      }],
+    };
+  }
   const errors: ParseError[] = [];
   const value = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0) {
@@ -131,6 +177,8 @@ export interface ManifestFile {
   file: string;
   text: string;
   source: ProviderSource;
+  /** Larger than MAX_MANIFEST_BYTES: not read, reported as a problem. */
+  tooLarge?: boolean;
 }
 
 /**
@@ -146,9 +194,13 @@ export function mergeManifests(files: ManifestFile[], patternCheck?: PatternChec
       const node = nodeFor(parseTree(f.text), [field]);
       problems.push({ file, ...lineCol(f.text, node?.offset ?? 0), field, message });
     };
+    if (f.tooLarge) {
+      problem(f.file, "", `file is larger than ${MAX_MANIFEST_BYTES} bytes; skipped`);
+      continue;
+    }
     const r = parseManifest(f.text, f.file, f.source === "built-in" ? undefined : patternCheck);
     if (!r.ok) {
-      problems.push(...r.problems);
+      for (const p of r.problems) problems.push(p);
       continue;
     }
     const m = r.manifest;
@@ -162,6 +214,33 @@ export function mergeManifests(files: ManifestFile[], patternCheck?: PatternChec
           `"${m.id}" is a built-in provider with host ${
             hostsOf(existing.manifest).join(", ")
           }; this file would send its keys to ${hostsOf(m).join(", ")} (rename the id)`,
+        );
+        continue;
+      }
+    }
+    if (f.source === "store") {
+      // Trust rule 7: a manifest that arrived with the store's git cannot capture keys: not the
+      // id or an alias of a provider already loaded (built-in or the user's own), and not a
+      // folder name that any store has.
+      const field = (name: string) => name === m.id ? "id" : "aliases";
+      const generic = [m.id, ...m.aliases].find((n) => GENERIC_NAMES.has(n));
+      if (generic) {
+        problem(
+          f.file,
+          field(generic),
+          `"${generic}" is a generic folder name; a store manifest may not use it as its id or ` +
+            "an alias (it would claim the keys in every such folder)",
+        );
+        continue;
+      }
+      const claimed = [m.id, ...m.aliases].find((n) => aliasOwner.has(n));
+      if (claimed) {
+        const owner = providers.get(aliasOwner.get(claimed)!)!;
+        problem(
+          f.file,
+          field(claimed),
+          `"${claimed}" names the ${owner.source} provider ${owner.manifest.id}; a store ` +
+            "manifest may not use its id or aliases (rename it)",
         );
         continue;
       }
@@ -195,12 +274,28 @@ async function readFolder(dir: string, source: ProviderSource): Promise<Manifest
     for await (const e of Deno.readDir(dir)) {
       if (!e.isFile || !/\.jsonc?$/.test(e.name)) continue;
       const file = `${dir}/${e.name}`;
-      out.push({ file, text: await Deno.readTextFile(file), source });
+      const text = await readCapped(file);
+      out.push(
+        text === undefined ? { file, text: "", source, tooLarge: true } : { file, text, source },
+      );
     }
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   return out.sort((a, b) => a.file.localeCompare(b.file));
+}
+
+/** The file's text; undefined when it is larger than MAX_MANIFEST_BYTES (not read further). */
+async function readCapped(file: string): Promise<string | undefined> {
+  using f = await Deno.open(file);
+  const buf = new Uint8Array(MAX_MANIFEST_BYTES + 1);
+  let n = 0;
+  while (n < buf.length) {
+    const got = await f.read(buf.subarray(n));
+    if (got === null) break;
+    n += got;
+  }
+  return n > MAX_MANIFEST_BYTES ? undefined : new TextDecoder().decode(buf.subarray(0, n));
 }
 
 export interface LoadOptions {
@@ -215,8 +310,10 @@ export async function loadProviders(opts: LoadOptions): Promise<ProviderSet> {
     text: b.text,
     source: "built-in" as const,
   }));
-  if (opts.userDir) files.push(...await readFolder(opts.userDir, "user"));
-  if (opts.storeDir) files.push(...await readFolder(`${opts.storeDir}/.keyz/providers`, "store"));
+  if (opts.userDir) { for (const f of await readFolder(opts.userDir, "user")) files.push(f); }
+  if (opts.storeDir) {
+    for (const f of await readFolder(`${opts.storeDir}/.keyz/providers`, "store")) files.push(f);
+  }
   const dropIns = files.some((f) => f.source !== "built-in");
   const patternCheck = dropIns
     ? (await import("./key_shape.ts")).manifestPatternProblems

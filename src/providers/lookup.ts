@@ -22,3 +22,25 @@ export function formatProblem(p: ManifestProblem): string {
   const where = p.field ? ` ${p.field}:` : "";
   return `${p.file}:${p.line}:${p.col}:${where} ${p.message}`;
 }
+
+const shellWord = (s: string) => /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * One line per manifest file, for the warnings every command prints: its first problem and,
+ * when there are more, how many and the command that lists them all.
+ */
+export function problemLines(problems: readonly ManifestProblem[]): string[] {
+  const byFile = new Map<string, ManifestProblem[]>();
+  for (const p of problems) {
+    const list = byFile.get(p.file);
+    if (list) list.push(p);
+    else byFile.set(p.file, [p]);
+  }
+  return [...byFile].map(([file, list]) =>
+    list.length === 1
+      ? formatProblem(list[0])
+      : `${formatProblem(list[0])} (${list.length - 1} more; keyz providers check ${
+        shellWord(file)
+      })`
+  );
+}

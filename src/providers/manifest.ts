@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { FetchErrorKinds } from "../errors.ts";
+import { isPath, PATH_PATTERN } from "./jsonpath.ts";
 
 const FIGURE_KINDS = ["balance", "spend", "quota", "unavailable"] as const;
 export const FigureKind = z.enum(FIGURE_KINDS);
@@ -28,10 +29,10 @@ const Template = z.string().max(2000).describe(
  * `limits[?type=TOKENS_LIMIT].percentage` (every element whose field equals the value),
  * `list[-1]` (last element).
  */
-const JsonPath = z.string().min(1).max(500).regex(
-  /^[A-Za-z0-9_$@-]+(\[(\*|-?\d+|\??[A-Za-z0-9_]+=[^\]]*)\])*(\.[A-Za-z0-9_$@-]+(\[(\*|-?\d+|\??[A-Za-z0-9_]+=[^\]]*)\])*)*$|^\$$/,
+const JsonPath = z.string().min(1).max(500).refine(
+  isPath,
   "must be a path such as data.items[0].value, data[*].amount or infos[currency=USD].total",
-);
+).meta({ pattern: PATH_PATTERN });
 
 const ValueType = z.enum(["decimal", "string", "boolean", "timestamp"]).describe(
   "decimal: a JSON number or numeric string, kept exact; timestamp: ISO 8601 or epoch " +
@@ -59,6 +60,9 @@ export interface ValueExprShape {
   difference?: [ValueExprShape, ValueExprShape];
   sum?: ValueExprShape[];
   first?: ValueExprShape[];
+  ratio?: [ValueExprShape, ValueExprShape];
+  max?: ValueExprShape[];
+  min?: ValueExprShape[];
   type?: "decimal" | "string" | "boolean" | "timestamp";
   unit?: "s" | "ms";
   scale?: number | string;
@@ -69,8 +73,9 @@ export interface ValueExprShape {
 
 /**
  * How to compute one figure: from a path in a step's response, a constant, the difference of
- * two values, the sum of several or the first of several that is present; each with optional
- * type, scale, sign and aggregation.
+ * two values, the sum of several, the first of several that is present, a ratio as a
+ * percentage, or the largest / smallest of several; each with optional type, scale, sign and
+ * aggregation.
  */
 export const ValueExpr: z.ZodType<ValueExprShape> = z.lazy(() =>
   z.strictObject({
@@ -82,11 +87,22 @@ export const ValueExpr: z.ZodType<ValueExprShape> = z.lazy(() =>
     first: z.array(ValueExpr).min(1).optional().describe(
       "the first of these that the response carries (a field renamed between API versions)",
     ),
+    ratio: z.tuple([ValueExpr, ValueExpr]).optional().describe(
+      "[used, limit] as a percentage: 100 × used / limit, exact, rounded to 6 decimal places; " +
+        "a zero limit leaves the figure unknown",
+    ),
+    max: z.array(ValueExpr).min(1).optional().describe(
+      "the largest of these numbers or timestamps that the response carries",
+    ),
+    min: z.array(ValueExpr).min(1).optional().describe(
+      "the smallest (earliest) of these numbers or timestamps that the response carries",
+    ),
     ...Modifiers,
   }).refine(
     (v) =>
-      [v.path, v.const, v.difference, v.sum, v.first].filter((x) => x !== undefined).length === 1,
-    { message: "needs exactly one of path, const, difference, sum, first" },
+      [v.path, v.const, v.difference, v.sum, v.first, v.ratio, v.max, v.min]
+        .filter((x) => x !== undefined).length === 1,
+    { message: "needs exactly one of path, const, difference, sum, first, ratio, max, min" },
   )
 );
 
@@ -104,6 +120,14 @@ const Check = z.strictObject({
 }).refine((c) => (c.equals === undefined) !== (c.in === undefined), {
   message: "needs exactly one of equals, in",
 }).describe("Success predicate for errors returned inside HTTP 200 bodies");
+
+const ErrorCodes = z.strictObject({
+  code: JsonPath.describe("Field of an HTTP error body with the provider's error code"),
+  codeKinds: z.record(z.string(), FetchErrorKindSchema),
+}).describe(
+  "Error kind by the code in an HTTP error body, e.g. Google's HTTP 400 with " +
+    '{"code": "error.details[0].reason", "codeKinds": {"API_KEY_INVALID": "auth"}}',
+);
 
 const Paginate = z.strictObject({
   hasMore: JsonPath.describe("Boolean field: more pages follow"),
@@ -131,6 +155,7 @@ export const Step = z.strictObject({
     "One success predicate, or several that must all hold",
   ),
   paginate: Paginate.optional(),
+  errorCodes: ErrorCodes.optional(),
   /**
    * Variables taken from this step's response for later steps, e.g. {"team_id": "scopeId"};
    * a list of paths takes the first one present.
@@ -174,15 +199,35 @@ const Plan = z.strictObject({
 });
 
 const Region = z.strictObject({
-  baseUrl: z.url({ protocol: /^https$/, error: "must be an https:// URL" }),
+  baseUrl: z.url({ protocol: /^https$/, error: "must be an https:// URL" }).optional(),
   currency: z.string().regex(/^[A-Z]{3}$/).optional(),
   dashboard: z.url().optional(),
+  unavailable: z.string().min(1).max(500).optional().describe(
+    "This region has no account API, and why: its keys get the figure kind unavailable with " +
+      "this reason, and no request is sent (e.g. an endpoint the provider retired there)",
+  ),
+}).refine((r) => r.baseUrl !== undefined || r.unavailable !== undefined, {
+  message: "baseUrl is required (unless the region is unavailable)",
+  path: ["baseUrl"],
 });
 
 const Auth = z.strictObject({
   header: HeaderName.default("Authorization"),
   /** "Bearer" sends `Bearer <key>`; "" sends the raw key. */
   scheme: z.string().regex(/^[A-Za-z]*$/).default("Bearer"),
+});
+
+/**
+ * For providers without an account API: one cheap authenticated GET (a models list) that says
+ * whether the key works. 2xx: key_valid; 401/403 (or an `errorCodes` match): auth error.
+ */
+const KeyCheck = z.strictObject({
+  path: RelativePath.describe("Path below baseUrl, e.g. /v1/models"),
+  query: z.record(z.string(), Template).optional(),
+  headers: z.record(HeaderName, Template).optional(),
+  auth: Auth.optional().describe("How the key is sent here, when not as the manifest's auth"),
+  check: z.union([Check, z.array(Check).min(1)]).optional(),
+  errorCodes: ErrorCodes.optional(),
 });
 
 /**
@@ -235,6 +280,7 @@ export const Manifest = z.strictObject({
   kind: FigureKind,
   /** For `unavailable`: why, shown to the user next to the dashboard URL. */
   reason: z.string().optional(),
+  keyCheck: KeyCheck.optional(),
   steps: z.array(Step).max(5).optional(),
   fields: Fields.optional(),
   currency: Currency.optional(),
@@ -249,7 +295,21 @@ export const Manifest = z.strictObject({
   if (m.kind === "unavailable") {
     if (!m.reason) ctx.addIssue({ code: "custom", path: ["reason"], message: "is required" });
     if (!m.dashboard) ctx.addIssue({ code: "custom", path: ["dashboard"], message: "is required" });
+    if (m.keyCheck && !m.baseUrl && !m.regions) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["baseUrl"],
+        message: "baseUrl or regions is required for keyCheck",
+      });
+    }
     return;
+  }
+  if (m.keyCheck) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["keyCheck"],
+      message: "is only for kind unavailable (the steps already check the key)",
+    });
   }
   if (!m.baseUrl && !m.regions) {
     ctx.addIssue({ code: "custom", path: ["baseUrl"], message: "baseUrl or regions is required" });

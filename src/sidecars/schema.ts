@@ -40,7 +40,7 @@ export const Metadata = z.strictObject({
   plan: z.string().optional(),
   account_id: z.string().optional(),
   available: z.boolean().optional(),
-  /** A provider without an account API answered its key check: the key works. */
+  /** A key check answered: the key works (there is no figure to show). */
   key_valid: z.boolean().optional(),
   reason: z.string().optional(),
   dashboard: z.string().optional(),

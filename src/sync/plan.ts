@@ -5,7 +5,7 @@
  */
 import type { StoreConfig } from "../config/store_config.ts";
 import { accountId } from "../sidecars/layout.ts";
-import type { LoadedProvider } from "../providers/load.ts";
+import { hostsOf, type LoadedProvider } from "../providers/load.ts";
 import type { Mapping } from "../sidecars/schema.ts";
 import { credentialOf, type EntryView, mappingOf, refreshMsOf } from "../view/entries.ts";
 
@@ -35,7 +35,8 @@ export interface AccountJob {
 
 export interface SyncPlan {
   jobs: AccountJob[];
-  skipped: { path: string; reason: SkipReason; provider: string | null }[];
+  /** With a sentence saying why, where there is more to say than the reason. */
+  skipped: { path: string; reason: SkipReason; provider: string | null; note?: string }[];
 }
 
 export interface PlanOptions {
@@ -73,8 +74,13 @@ export function planSync(
   const skipped: SyncPlan["skipped"] = [];
   for (const v of views) {
     const r = v.recognition;
-    const skip = (reason: SkipReason) =>
-      skipped.push({ path: v.path, reason, provider: r.kind === "key" ? r.provider : null });
+    const skip = (reason: SkipReason, note?: string) =>
+      skipped.push({
+        path: v.path,
+        reason,
+        provider: r.kind === "key" ? r.provider : null,
+        ...(note ? { note } : {}),
+      });
     if (r.kind !== "key") {
       skip(r.kind);
       continue;
@@ -88,11 +94,16 @@ export function planSync(
       continue;
     }
     if (!v.provider) {
-      skip("unknown_provider");
+      skip("unknown_provider", `provider ${r.provider} is not loaded (keyz providers list)`);
       continue;
     }
     if (v.untrusted) {
-      skip("untrusted");
+      const p = v.provider;
+      skip(
+        "untrusted",
+        `manifest ${p.file} would send keys to ${hostsOf(p.manifest).join(", ")} and is not ` +
+          `trusted (keyz providers trust ${p.manifest.id})`,
+      );
       continue;
     }
     const notYours = v.record?.not_yours;

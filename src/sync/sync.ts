@@ -18,6 +18,7 @@ import type { Sidecars } from "../sidecars/sidecars.ts";
 import { recordFigures } from "../sidecars/record.ts";
 import type { StateFile } from "../sidecars/state.ts";
 import { Limiter } from "../util/limit.ts";
+import { Redactor } from "../util/redact.ts";
 import { isoSeconds } from "../util/time.ts";
 import { type ErrorClass, errorClassOf } from "../view/judge.ts";
 import type { StoreConfig } from "../config/store_config.ts";
@@ -51,6 +52,8 @@ export interface SyncResult {
   error?: { kind: FetchErrorKind; class: ErrorClass; message: string };
   /** Why the key was left alone (status skipped, not_a_key, not_yours). */
   reason?: SkipReason;
+  /** More about why, where the reason alone does not say it (e.g. which manifest, which host). */
+  note?: string;
   /** The figures now on record (the last good ones after a failure). */
   metadata: SyncedMetadata | null;
   /** Broken sidecars moved aside during this key's sync (named, with why). */
@@ -71,11 +74,11 @@ export interface SyncDeps {
   onResult?: (r: SyncResult) => void;
 }
 
-/** Replace every known secret in a text (provider messages can echo a key). */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join("[redacted]");
-  return out;
+/** Every text of a set of figures through the run's redactor (a provider may echo any key). */
+function redactMetadata(m: Metadata, r: Redactor): Metadata {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(m)) out[k] = typeof v === "string" ? r.redact(v) : v;
+  return out as Metadata;
 }
 
 /** Whether a secret may be sent as this provider's key (or credential). */
@@ -134,6 +137,7 @@ export async function runPlan(plan: SyncPlan, deps: SyncDeps): Promise<SyncResul
       provider: s.provider,
       status: s.reason === "not_a_key" || s.reason === "not_yours" ? s.reason : "skipped",
       reason: s.reason,
+      ...(s.note ? { note: s.note } : {}),
       metadata: null,
     });
   }
@@ -162,12 +166,25 @@ export async function runPlan(plan: SyncPlan, deps: SyncDeps): Promise<SyncResul
     return limiter;
   };
 
+  // Results are recorded only once every secret of the run is known, so that whatever a
+  // provider echoes, of this key or of any other, is redacted (requests still go out as soon as
+  // their own key is decrypted).
+  const decryptPhases: Promise<void>[] = [];
+  let allDecrypted: Promise<unknown> = Promise.resolve();
+  let runRedactor: Redactor | undefined;
+  const redactor = async () => {
+    await allDecrypted;
+    return runRedactor ??= new Redactor(secrets);
+  };
+
   const syncAccount = async (job: AccountJob): Promise<void> => {
     const manifest = job.provider.manifest;
     const shas = new Map<string, string | undefined>();
     let metadata: Metadata | undefined;
     let failure: FetchError | undefined;
     let leftAlone: JobLeftAlone | undefined;
+    let decrypted!: () => void;
+    decryptPhases.push(new Promise<void>((r) => decrypted = r));
     try {
       // Every key of the account is decrypted and checked: none may be something else.
       const entries = [];
@@ -214,6 +231,7 @@ export async function runPlan(plan: SyncPlan, deps: SyncDeps): Promise<SyncResul
           );
         }
       }
+      decrypted();
       const first = entries[0];
       const vars = { ...first.fields, ...job.mapping.params };
       const network = providerLimiter(manifest);
@@ -224,6 +242,7 @@ export async function runPlan(plan: SyncPlan, deps: SyncDeps): Promise<SyncResul
             path: job.paths[0],
             key: first.key,
             credential,
+            credentialPath,
             vars,
             now: deps.now(),
             baseUrlOverride: deps.baseUrlOverride(manifest.id),
@@ -242,6 +261,9 @@ export async function runPlan(plan: SyncPlan, deps: SyncDeps): Promise<SyncResul
       else if (e instanceof KeyzError) failure = new FetchError("config", e.message);
       else failure = new FetchError("provider", e instanceof Error ? e.message : String(e));
     }
+    decrypted();
+    const r = await redactor();
+    if (metadata) metadata = redactMetadata(metadata, r);
     const now = deps.now();
     const at = isoSeconds(now);
     if (leftAlone) {
@@ -286,7 +308,7 @@ export async function runPlan(plan: SyncPlan, deps: SyncDeps): Promise<SyncResul
       }
     }
     if (failure) {
-      message = redact(failure.message, secrets);
+      message = r.redact(failure.message);
       deps.state.accounts[job.id] = {
         at,
         error: { kind: failure.kind, message },
@@ -315,7 +337,9 @@ export async function runPlan(plan: SyncPlan, deps: SyncDeps): Promise<SyncResul
     }
   };
 
-  await Promise.all(plan.jobs.map(syncAccount));
+  const jobs = plan.jobs.map(syncAccount);
+  allDecrypted = Promise.all(decryptPhases);
+  await Promise.all(jobs);
   return results;
 }
 

@@ -75,6 +75,21 @@ export function mul(a: Decimal, b: Decimal): Decimal {
   return normalize({ units: a.units * b.units, places: a.places + b.places });
 }
 
+/**
+ * a / b rounded half away from zero to `places` decimal places (exact whenever the quotient
+ * has at most that many); undefined when b is zero.
+ */
+export function div(a: Decimal, b: Decimal, places: number): Decimal | undefined {
+  if (b.units === 0n) return undefined;
+  let num = a.units * 10n ** BigInt(b.places + places);
+  let den = b.units * 10n ** BigInt(a.places);
+  if (den < 0n) [num, den] = [-num, -den];
+  let q = num / den;
+  const r = num % den;
+  if (2n * (r < 0n ? -r : r) >= den) q += num < 0n ? -1n : 1n;
+  return normalize({ units: q, places });
+}
+
 export function compare(a: Decimal, b: Decimal): number {
   const [x, y] = align(a, b);
   return x < y ? -1 : x > y ? 1 : 0;

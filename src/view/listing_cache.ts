@@ -8,7 +8,7 @@
  * in `words`, and fetch times as seconds after `epoch`. ROW_FIELDS is the one description both
  * encode() and decode() follow, so a field is added in one place.
  */
-import { formatProblem } from "../providers/lookup.ts";
+import { problemLines } from "../providers/lookup.ts";
 import { viewsFromSnapshot } from "./entries.ts";
 import { type Listing, listingOf, type ListingRow } from "./listing.ts";
 import {
@@ -171,7 +171,7 @@ export async function readListing(opts: SnapshotOptions): Promise<Listing> {
     viewsFromSnapshot(snapshot),
     snapshot.config,
     snapshot.providers,
-    snapshot.providers.problems.map(formatProblem),
+    problemLines(snapshot.providers.problems),
   );
   if (file) {
     writeCache(
