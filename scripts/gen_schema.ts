@@ -4,7 +4,7 @@
  *   schema/provider.schema.json   JSON Schema of provider manifests (from the zod schema)
  *   src/providers/builtin.ts      text imports of every providers/*.jsonc (embedded in the binary)
  */
-import { generatedFiles } from "../src/providers/generated.ts";
+import { generatedFiles } from "./generated.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 for (const [path, text] of Object.entries(await generatedFiles(root))) {

@@ -5,12 +5,12 @@ import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { assertNoSecret, ROOT, runKeyz } from "./support/cli.ts";
 import { makeStore } from "./support/store.ts";
 import {
-  formatProblem,
   GENERIC_NAMES,
   type ManifestFile,
   mergeManifests,
   parseManifest,
 } from "../src/providers/load.ts";
+import { formatProblem } from "../src/providers/lookup.ts";
 import { BUILTIN_MANIFESTS } from "../src/providers/builtin.ts";
 import { fetchMetadata } from "../src/fetch/run.ts";
 import type { HttpClient, HttpRequest } from "../src/fetch/http.ts";

@@ -7,7 +7,7 @@ import { fetchMetadata } from "../src/fetch/run.ts";
 import { kyClient } from "../src/fetch/http.ts";
 import { Secret } from "../src/store/secret.ts";
 import { FetchError } from "../src/errors.ts";
-import { generatedFiles } from "../src/providers/generated.ts";
+import { generatedFiles } from "../scripts/generated.ts";
 import { ROOT } from "./support/cli.ts";
 import { keyLike } from "./support/keys.ts";
 

@@ -4,7 +4,7 @@
  * change is one store write (lock, write, commit).
  */
 import { KeyzError } from "../errors.ts";
-import { providerByName } from "../providers/load.ts";
+import { providerByName } from "../providers/lookup.ts";
 import type { Mapping } from "../sidecars/schema.ts";
 import { withStoreWrite } from "../git/store_write.ts";
 import { readStoreConfig } from "../config/store_config.ts";

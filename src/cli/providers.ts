@@ -1,13 +1,8 @@
 /** `keyz providers list|show|check|trust`. */
 import * as env from "../env.ts";
 import { FetchError, KeyzError } from "../errors.ts";
-import {
-  formatProblem,
-  hostsOf,
-  type LoadedProvider,
-  parseManifest,
-  providerByName,
-} from "../providers/load.ts";
+import { hostsOf, type LoadedProvider, parseManifest } from "../providers/load.ts";
+import { formatProblem, providerByName } from "../providers/lookup.ts";
 import { isTrusted, trustProvider, untrustedProviders } from "../providers/trust.ts";
 import { JsonBody } from "../fetch/http.ts";
 import { fetchMetadata, KEY_CHECK_STEP } from "../fetch/run.ts";

@@ -85,5 +85,3 @@ export async function readStoreConfig(storeDir: string): Promise<StoreConfig> {
   }
   return r.data;
 }
-
-export { thresholdFor } from "./threshold.ts";

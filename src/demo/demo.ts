@@ -5,19 +5,12 @@
  * server that answers like the providers. keyz syncs against it (in-process base-URL
  * override, nothing in the environment) and opens the browser. All of it is removed on exit.
  */
-import { childEnv, clipTimeSeconds } from "../env.ts";
+import { childEnv } from "../env.ts";
 import { KeyzError } from "../errors.ts";
-import { kyClient } from "../fetch/http.ts";
-import { loadProviders } from "../providers/load.ts";
-import { PassCliStore } from "../store/pass_cli.ts";
 import { Sidecars } from "../sidecars/sidecars.ts";
 import { SCHEMA_VERSION } from "../sidecars/schema.ts";
-import { syncEntries } from "../sync/session.ts";
 import { runProcess } from "../util/process.ts";
 import { isoSeconds as iso } from "../util/time.ts";
-import { browseWith, requireTerminal } from "../cli/browse.ts";
-import { printListing } from "../cli/ls.ts";
-import { out } from "../cli/output.ts";
 import { DEMO_FINGERPRINT, DEMO_KEYRING } from "./keyring.ts";
 
 /**
@@ -133,57 +126,4 @@ export async function makeDemoStore(now: Date): Promise<DemoStore> {
     '// keyz demo: a balance under 1 (any currency) is "low".\n{ "thresholds": { "min_balance": 1 } }\n',
   );
   return { dir, storeDir, configDir, gnupgHome, passEnv };
-}
-
-export async function runDemo(opts: { browse: boolean }): Promise<number> {
-  if (opts.browse) requireTerminal();
-  const now = new Date();
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    demoHandler,
-  );
-  const base = `http://127.0.0.1:${server.addr.port}`;
-  let demo: DemoStore | undefined;
-  const cleanup = async () => {
-    await server.shutdown().catch(() => {});
-    if (demo) await Deno.remove(demo.dir, { recursive: true }).catch(() => {});
-  };
-  try {
-    demo = await makeDemoStore(now);
-    const store = new PassCliStore(demo.storeDir, { GNUPGHOME: demo.gnupgHome });
-    const sidecars = new Sidecars(demo.storeDir);
-    const providers = await loadProviders({ storeDir: demo.storeDir });
-    const baseUrlOverride = () => base;
-    await syncEntries(
-      {
-        store,
-        sidecars,
-        providers,
-        configDir: demo.configDir,
-        http: kyClient,
-        now: () => new Date(),
-        baseUrlOverride,
-        retryBaseMs: 0,
-      },
-      { paths: await store.list() },
-    );
-    if (opts.browse) {
-      return await browseWith({
-        storeDir: demo.storeDir,
-        store,
-        configDir: demo.configDir,
-        baseUrlOverride,
-        retryBaseMs: 0,
-        childEnv: { ...childEnv(), GNUPGHOME: demo.gnupgHome },
-        clipSeconds: clipTimeSeconds(),
-      });
-    }
-    // --no-browse: exactly what `keyz ls` prints for the demo store.
-    await printListing({ storeDir: demo.storeDir, configDir: demo.configDir }, { sort: "name" });
-    out();
-    out(`demo store ${demo.storeDir} (removed now); try it yourself: keyz demo`);
-    return 0;
-  } finally {
-    await cleanup();
-  }
 }

@@ -14,7 +14,8 @@ import {
   stageKeyzFiles,
   unmergedKeyzPaths,
 } from "../git/git.ts";
-import { formatProblem, loadProviders } from "../providers/load.ts";
+import { loadProviders } from "../providers/load.ts";
+import { formatProblem } from "../providers/lookup.ts";
 import { untrustedProviders } from "../providers/trust.ts";
 import { KEYZ_DIR, writeAtomic } from "../sidecars/files.ts";
 import type { SidecarKind } from "../sidecars/migrate.ts";

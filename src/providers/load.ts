@@ -3,6 +3,7 @@
  * built-in (embedded), the user's config folder, the store's .keyz/providers. A bad file is
  * reported with file:line:col and the field path; the other providers still load.
  */
+import type { LoadedProvider, ManifestProblem, ProviderSet, ProviderSource } from "./types.ts";
 import { findNodeAtLocation, type Node, parse, parseTree, printParseErrorCode } from "jsonc-parser";
 import type { ParseError } from "jsonc-parser";
 import { Manifest } from "./manifest.ts";
@@ -14,8 +15,6 @@ import { depthExceededAt } from "../util/jsonc_depth.ts";
 export const MAX_MANIFEST_DEPTH = 32;
 /** Largest manifest file read, in bytes (the biggest built-in is about 5 KB). */
 export const MAX_MANIFEST_BYTES = 256 * 1024;
-
-export type ProviderSource = "built-in" | "user" | "store";
 
 /**
  * Folder names that many stores have for reasons of their own: a store manifest may not use
@@ -32,24 +31,6 @@ export const GENERIC_NAMES: ReadonlySet<string> = new Set([
   "social", "ci", "cd", "deploy", "infra", "ops", "service", "services", "app", "apps", "bot",
   "bots", "demo", "sandbox", "live", "env", "cloud", "servers", "server",
 ]);
-
-export interface LoadedProvider {
-  manifest: Manifest;
-  source: ProviderSource;
-  file: string;
-  /** The file as written, comments included. */
-  text: string;
-  /** sha256 of the file's text (trust records). */
-  hash: string;
-}
-
-export interface ManifestProblem {
-  file: string;
-  line: number;
-  col: number;
-  field: string;
-  message: string;
-}
 
 function lineCol(text: string, offset: number): { line: number; col: number } {
   let line = 1;
@@ -166,11 +147,6 @@ export function parseManifest(
 export function hostsOf(m: Manifest): string[] {
   const urls = [m.baseUrl, ...Object.values(m.regions ?? {}).map((r) => r.baseUrl)];
   return [...new Set(urls.filter((u): u is string => !!u).map((u) => new URL(u).host))];
-}
-
-export interface ProviderSet {
-  providers: Map<string, LoadedProvider>;
-  problems: ManifestProblem[];
 }
 
 export interface ManifestFile {
@@ -321,4 +297,4 @@ export async function loadProviders(opts: LoadOptions): Promise<ProviderSet> {
   return mergeManifests(files, patternCheck);
 }
 
-export { formatProblem, providerByName } from "./lookup.ts";
+export type { LoadedProvider, ManifestProblem, ProviderSet, ProviderSource };

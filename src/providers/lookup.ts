@@ -1,5 +1,5 @@
 /** Provider look-up and problem lines (no zod: the fast start-up path imports this). */
-import type { LoadedProvider, ManifestProblem, ProviderSet } from "./load.ts";
+import type { LoadedProvider, ManifestProblem, ProviderSet } from "./types.ts";
 
 const byName = new WeakMap<ProviderSet, Map<string, LoadedProvider>>();
 

@@ -27,6 +27,7 @@ import type { ReadResult } from "../sidecars/files.ts";
 import { BUILTIN_HASH } from "../providers/builtin_hash.ts";
 import { accountId, SCHEMA_VERSION } from "../sidecars/layout.ts";
 import { passGnupgHome, STAMPED } from "../store/keyring_stamp.ts";
+import type { Stored } from "./snapshot_parse.ts";
 
 /** Bump when the cached shapes or their meaning change (older caches are then ignored). */
 const CACHE_FORMAT = 2;
@@ -40,7 +41,7 @@ export interface Stamp {
 }
 
 /** A stored read: the validated value, or the problem to report. */
-export type Stored<T> = { ok: true; value: T } | { ok: false; what: string; hint: string };
+export type { Stored };
 
 interface TreeDir {
   m: number;

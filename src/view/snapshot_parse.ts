@@ -11,7 +11,9 @@ import { untrustedProviders } from "../providers/trust.ts";
 import { entryFile } from "../store/store.ts";
 import { ownershipOf, readSecretKeyring, recipientsOfFile } from "../store/recipients.ts";
 import { Recognizer } from "./recognize.ts";
-import type { Stored } from "./snapshot.ts";
+
+/** A stored read: the validated value, or the problem to report (snapshot.ts keeps these). */
+export type Stored<T> = { ok: true; value: T } | { ok: false; what: string; hint: string };
 
 /** A key sidecar (by pass path) or account sidecar (by account id), validated. */
 export function parseSidecar(

@@ -1,8 +1,8 @@
 /** Contents of the generated files, computed from the sources (see scripts/gen_schema.ts). */
 import { z } from "zod";
-import { Manifest } from "./manifest.ts";
-import { outputSchemaFiles } from "../cli/output_schemas.ts";
-import { sha256Hex } from "../util/hash.ts";
+import { Manifest } from "../src/providers/manifest.ts";
+import { outputSchemaFiles } from "../src/cli/output_schemas.ts";
+import { sha256Hex } from "../src/util/hash.ts";
 
 export function providerJsonSchema(): string {
   const schema = z.toJSONSchema(Manifest, {
@@ -63,6 +63,6 @@ export async function generatedFiles(root: string): Promise<Record<string, strin
     "src/providers/builtin.ts": builtinModule(texts),
     "src/providers/builtin_hash.ts": builtinHashModule(texts),
     ...outputSchemaFiles(),
-    "docs/commands.md": (await import("../cli/reference.ts")).commandsReference(),
+    "docs/commands.md": (await import("../src/cli/reference.ts")).commandsReference(),
   };
 }
