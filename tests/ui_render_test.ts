@@ -4,7 +4,7 @@ import { NOW, sampleState } from "./support/ui_views.ts";
 import { render, sparkline } from "../src/ui/render.ts";
 import { onKey, setHistory, syncStarted, type UiState } from "../src/ui/state.ts";
 import type { Key } from "../src/ui/keys.ts";
-import { width } from "../src/ui/text.ts";
+import { measure } from "./support/cells.ts";
 
 const plain = (s: UiState, w = 80, h = 24) => render(s, { width: w, height: h, color: false });
 function press(s: UiState, ...keys: (string | Key)[]): UiState {
@@ -16,7 +16,7 @@ Deno.test("80x24: every line exactly 80 cells, symbols and labels readable witho
   const s = await sampleState();
   const lines = plain(s);
   assertEquals(lines.length, 24);
-  for (const l of lines) assertEquals(width(l), 80, JSON.stringify(l));
+  for (const l of lines) assertEquals(measure(l), 80, JSON.stringify(l));
   const text = lines.join("\n");
   assertMatch(text, /›▾ api\/ \(3\)/);
   assertMatch(text, /main\s+deepseek\s+110\.00 CNY ✓ live/);
@@ -74,7 +74,7 @@ Deno.test("tiny and wide terminals still give exact frames", async () => {
   for (const [w, h] of [[20, 4], [40, 10], [200, 60]]) {
     const lines = plain(s, w, h);
     assertEquals(lines.length, h);
-    for (const l of lines) assertEquals(width(l), w);
+    for (const l of lines) assertEquals(measure(l), w);
   }
 });
 

@@ -16,7 +16,7 @@ import {
   type UiState,
   visibleItems,
 } from "./state.ts";
-import { clean, fit, fitRight, truncate, width as cells, wrap } from "./text.ts";
+import { clean, fit, fitRight, truncate, truncateStart, width as cells, wrap } from "./text.ts";
 
 export interface RenderOptions {
   width: number;
@@ -400,11 +400,11 @@ function statusLine(state: UiState, w: number, color: boolean): string {
       : m.field === "tags"
       ? " (comma-separated)"
       : "";
-    const prompt = `${label}${hint}: `;
+    // The prompt gives way first, then the error; the end of the text always shows.
+    const prompt = truncate(`${label}${hint}: `, Math.max(0, w - 9));
     const err = m.error ? `  ✗ ${m.error}` : "";
     const room = Math.max(4, w - cells(prompt) - cells(err) - 1);
-    const text = clean(m.text);
-    const shown = cells(text) > room ? "…" + [...text].slice(-(room - 1)).join("") : text;
+    const shown = truncateStart(clean(m.text), room);
     return paint([[prompt, "bold"], [`${shown}▏`], [
       fit(err, w - cells(prompt) - cells(shown) - 1),
       "red",
