@@ -3,7 +3,7 @@ import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { NOW, sampleState } from "./support/ui_views.ts";
 import { render, sparkline } from "../src/ui/render.ts";
 import { onKey, setHistory, syncStarted, type UiState } from "../src/ui/state.ts";
-import type { Key } from "../src/ui/keys.ts";
+import type { Key } from "../src/ui/keyboard.ts";
 import { measure } from "./support/cells.ts";
 
 const plain = (s: UiState, w = 80, h = 24) => render(s, { width: w, height: h, color: false });

@@ -5,7 +5,7 @@
  * server that answers like the providers. keyz syncs against it (in-process base-URL
  * override, nothing in the environment) and opens the browser. All of it is removed on exit.
  */
-import { childEnv, clipTimeSeconds } from "../env.ts";
+import { childEnv, clipTimeSeconds, escDelayMs } from "../env.ts";
 import { KeyzError } from "../errors.ts";
 import { kyClient } from "../fetch/http.ts";
 import { loadProviders } from "../providers/load.ts";
@@ -170,6 +170,7 @@ export async function runDemo(opts: { browse: boolean }): Promise<number> {
         retryBaseMs: 0,
         childEnv: { ...childEnv(), GNUPGHOME: demo.gnupgHome },
         clipSeconds: clipTimeSeconds(),
+        escDelayMs: escDelayMs(),
       });
     }
     // --no-browse: what `keyz ls` would print for the demo store.
