@@ -285,13 +285,13 @@ Deno.test("keyz ls: caches under XDG_CACHE_HOME, none with KEYZ_NO_CACHE, same o
     assertEquals(cut(first.stdout), cut(fresh.stdout));
     assertEquals(cut(second.stdout), cut(fresh.stdout));
     assertMatch(fresh.stdout, /api\/openai\/main\s+openai\s+spent 12\.50 USD/);
-    // --sort balance: the largest figure first, ties and keys without one by name; the same
-    // order in the table and in --json.
+    // --sort balance: lowest balance first (both USD here), keys without a balance (the spend
+    // too) after them by name; the same order in the table and in --json.
     const sorted = await runKeyz(["ls", "--sort", "balance"], { env });
     const sortedJson = await runKeyz(["ls", "--sort", "balance", "--json"], { env });
     const tablePaths = sorted.stdout.trim().split("\n").slice(1).map((l) => l.split(/\s+/)[0]);
     const jsonPaths = JSON.parse(sortedJson.stdout).keys.map((k: { path: string }) => k.path);
-    assertEquals(tablePaths.slice(0, 3), ["api/deepseek/main", "api/openai/main", "work/kimi"]);
+    assertEquals(tablePaths.slice(0, 3), ["work/kimi", "api/deepseek/main", "api/openai/main"]);
     assertEquals(jsonPaths, tablePaths);
     // No store: one line naming it, exit 3, on the fast path as on the full one.
     for (const args of [["ls"], ["ls", "--json"], ["show", "x"]]) {

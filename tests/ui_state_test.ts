@@ -127,7 +127,8 @@ Deno.test("sort: o cycles name → balance → state", async () => {
   assertEquals(ids(s).slice(0, 1), ["f:api"]);
   const apiKeys = visibleItems(s).filter((i) => i.kind === "key" && i.row.path.startsWith("api/"))
     .map((i) => i.id);
-  assertEquals(apiKeys[0], "k:api/deepseek/main"); // 110 CNY first
+  // CNY before USD (currencies are never compared), lowest first within USD.
+  assertEquals(apiKeys, ["k:api/deepseek/main", "k:api/openrouter/team", "k:api/moonshot"]);
   s = press(s, "o").state;
   assertEquals(s.sort, "state");
   assertEquals(ids(s)[0], "f:work"); // error is the worst

@@ -4,7 +4,7 @@
  */
 import { KeyzError } from "../errors.ts";
 import { age, ageSince, type KeyState, type KeyView, viewsFromSnapshot } from "../view/keys.ts";
-import { listingOf, type ListingRow, rowState } from "../view/listing.ts";
+import { compareBalance, listingOf, type ListingRow, rowState } from "../view/listing.ts";
 import { openListing, openSnapshot } from "./open_snapshot.ts";
 import { color, outJson, outLines, table } from "./output.ts";
 import type { KeyOutput } from "./output_schemas.ts";
@@ -42,16 +42,15 @@ const stateColor: Record<KeyState, (s: string) => string> = {
   unavailable: color.dim,
 };
 
-/** Rows in the requested order; `rows` come sorted by name. */
-function sortRows(rows: ListingRow[], by: SortBy): ListingRow[] {
+/** Rows in the requested order (balance: see compareBalance); `rows` come sorted by name. */
+export function sortRows(rows: ListingRow[], by: SortBy): ListingRow[] {
   if (by === "name") return rows;
   const order = new Map(rows.map((r, i) => [r, i]));
   const byIndex = (a: ListingRow, b: ListingRow) => order.get(a)! - order.get(b)!;
-  const amount = (r: ListingRow) => r.amount ?? Number.NEGATIVE_INFINITY;
   const synced = (r: ListingRow) => r.syncedMs ?? Number.NEGATIVE_INFINITY;
   return [...rows].sort(
     by === "balance"
-      ? (a, b) => amount(b) - amount(a) || byIndex(a, b)
+      ? (a, b) => compareBalance(a, b) || byIndex(a, b)
       : (a, b) => synced(b) - synced(a) || byIndex(a, b),
   );
 }

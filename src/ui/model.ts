@@ -5,7 +5,7 @@
 import type { StoreConfig } from "../config/store_config.ts";
 import { thresholdFor } from "../config/threshold.ts";
 import type { KeyState, KeyView } from "../view/keys.ts";
-import { factsOf, type KeyFacts } from "../view/listing.ts";
+import { type BalanceOf, compareBalance, factsOf, type KeyFacts } from "../view/listing.ts";
 
 export type Badge =
   | "error"
@@ -153,6 +153,8 @@ export interface Folder {
   worst: Badge;
   totals: Map<string, number>;
   count: number;
+  /** The lowest balance below it by compareBalance: what sorting by balance orders it by. */
+  lowest?: BalanceOf;
 }
 
 const RANK = Object.fromEntries(BADGE_ORDER.map((b, i) => [b, i])) as Record<Badge, number>;
@@ -169,6 +171,7 @@ export class TreeBuilder {
   #worst = BADGE_ORDER.length - 1;
   #currency: string | undefined;
   #sum = 0;
+  readonly #probe: BalanceOf = {};
 
   add(path: string, badge: Badge, amount?: number, currency?: string): void {
     const cut = path.lastIndexOf("/");
@@ -188,6 +191,11 @@ export class TreeBuilder {
     if (rank < this.#worst) this.#worst = rank;
     if (amount !== undefined) {
       const cur = currency ?? "";
+      this.#probe.balance = amount;
+      this.#probe.currency = cur;
+      if (!f.lowest || compareBalance(this.#probe, f.lowest) < 0) {
+        f.lowest = { balance: amount, currency: cur };
+      }
       if (cur !== this.#currency) {
         this.#flushSum();
         this.#currency = cur;
@@ -247,6 +255,9 @@ function rollUp(f: Folder): void {
     rollUp(sub);
     worst = Math.min(worst, RANK[sub.worst]);
     for (const [c, n] of sub.totals) addTo(f.totals, c, n);
+    if (sub.lowest && (!f.lowest || compareBalance(sub.lowest, f.lowest) < 0)) {
+      f.lowest = sub.lowest;
+    }
     f.count += sub.count;
   }
   f.worst = BADGE_ORDER[worst];

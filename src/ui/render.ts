@@ -392,7 +392,9 @@ function statusLine(state: UiState, w: number, color: boolean): string {
 
 function header(state: UiState, w: number, color: boolean): string {
   const left = ` keyz browse  ${state.storeDir}`;
-  const right = `${state.tree.count} keys · sort: ${state.sort} `;
+  // Balances in different currencies are never compared: the header says how they are sorted.
+  const sort = state.sort === "balance" ? "balance, lowest first per currency" : state.sort;
+  const right = `${state.tree.count} keys · sort: ${sort} `;
   const room = Math.max(0, w - cells(right));
   return paint([[fit(left, room), "bold"], [fitRight(right, w - room)]], color, ["inverse"]);
 }

@@ -31,7 +31,9 @@ import {
   TreeBuilder,
 } from "./model.ts";
 import {
+  BALANCE_ORDER,
   byName,
+  compareBalance,
   eachRow,
   type Listing,
   type ListingRow,
@@ -264,12 +266,6 @@ function badgeRank(b: string): number {
   return BADGE_ORDER.indexOf(b as typeof BADGE_ORDER[number]);
 }
 
-function folderAmount(f: Folder): number {
-  let best = Number.NEGATIVE_INFINITY;
-  for (const n of f.totals.values()) best = Math.max(best, n);
-  return best;
-}
-
 /** Sorted children, kept per folder object (a new tree is built whenever rows change). */
 const sortedMemo = new WeakMap<Folder, { sort: SortBy; result: ReturnType<typeof sortChildren> }>();
 
@@ -282,13 +278,14 @@ function sortedChildren(state: UiState, f: Folder): { folders: Folder[]; keys: K
 }
 
 function sortChildren(state: UiState, f: Folder): { folders: Folder[]; keys: KeyRow[] } {
-  const keys = f.keys.map((p) => state.rows.get(p)!).filter(Boolean);
+  let keys = f.keys.map((p) => state.rows.get(p)!).filter(Boolean);
   const folders = [...f.folders];
   const named = (a: { name: string }, b: { name: string }) => byName(a.name, b.name);
   if (state.sort === "balance") {
-    const amt = (r: KeyRow) => r.amount ?? Number.NEGATIVE_INFINITY;
-    keys.sort((a, b) => amt(b) - amt(a) || named(a, b));
-    folders.sort((a, b) => folderAmount(b) - folderAmount(a) || named(a, b));
+    // The order of `keyz ls --sort balance`; a folder goes where its lowest key would.
+    keys = keys.map((row) => ({ row, balance: row.amount, currency: row.currency }))
+      .sort((a, b) => compareBalance(a, b) || named(a.row, b.row)).map((k) => k.row);
+    folders.sort((a, b) => compareBalance(a.lowest ?? {}, b.lowest ?? {}) || named(a, b));
   } else if (state.sort === "state") {
     keys.sort((a, b) => badgeRank(a.badges[0]) - badgeRank(b.badges[0]) || named(a, b));
     folders.sort((a, b) => badgeRank(a.worst) - badgeRank(b.worst) || named(a, b));
@@ -551,7 +548,7 @@ const TREE: Record<ActionOf<"tree">, (state: UiState) => Step> = {
 /** What the status line says when the sort changes. */
 export const SORT_TEXT: Record<SortBy, string> = {
   name: "sorted by name",
-  balance: "sorted by balance",
+  balance: `sorted by balance: ${BALANCE_ORDER}`,
   state: "sorted by state: worst first",
 };
 

@@ -16,7 +16,7 @@ export interface KeyFacts {
   state: KeyState;
   /** The headline figure, e.g. "110.00 CNY" ("" when none). */
   figure: string;
-  /** The headline amount (balance, or spend), for `ls --sort balance`. */
+  /** The headline amount (balance, or spend). */
   amount?: number;
   /** Balance-kind figures only: for low-balance badges and folder totals. */
   balance?: number;
@@ -97,6 +97,32 @@ export function byName(a: string, b: string): number {
   const x = a.toLowerCase(), y = b.toLowerCase();
   if (x !== y) return x < y ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A balance as the balance order sees it: a listing row, a browser row, a folder's lowest. */
+export interface BalanceOf {
+  balance?: number;
+  /** "" or absent: a balance without a currency. */
+  currency?: string;
+}
+
+/** How `compareBalance` orders keys, in words (the browser says it when sorted by balance). */
+export const BALANCE_ORDER =
+  "lowest first within each currency, currencies A-Z, keys without a balance last";
+
+/**
+ * The balance order of `keyz ls --sort balance` and the browser: amounts in different
+ * currencies are never compared. Keys with a balance come first, grouped by currency code
+ * (A-Z, a balance without a currency after them), each group lowest first: the keys to top
+ * up lead. Keys without a balance (spend, quota, never synced) come last. 0 for a tie.
+ */
+export function compareBalance(a: BalanceOf, b: BalanceOf): number {
+  if (a.balance === undefined || b.balance === undefined) {
+    return (a.balance === undefined ? 1 : 0) - (b.balance === undefined ? 1 : 0);
+  }
+  const x = a.currency || "\uffff", y = b.currency || "\uffff";
+  if (x !== y) return x < y ? -1 : 1;
+  return a.balance - b.balance;
 }
 
 export function providerChoices(set: ProviderSet): ProviderChoice[] {
