@@ -87,3 +87,19 @@ Deno.test("wrap: words to lines, long words cut, the last kept line marks what w
   assertEquals(wrap("", 5, 3), [""]);
   assertEquals(wrap("错误信息很长", 4, 2), ["错误", "信…"]);
 });
+
+Deno.test("data with controls and bidi overrides shows as visible escapes, lines stay exact", async () => {
+  const { makeViews } = await import("./support/ui_views.ts");
+  const { updateViews } = await import("../src/ui/state.ts");
+  const [v] = await makeViews([{
+    path: "api/deepseek/main",
+    metadata: { kind: "balance", balance: 110, currency: "CNY" },
+    key: { notes: "line one\nline two \x1b]52;c;AAAA\x07 \u202eevil" },
+  }]);
+  const s = press(updateViews(await sampleState(), [v], NOW), "j", "j");
+  const lines = plain(s, 120, 30);
+  for (const l of lines) assertEquals(measure(l), 120, JSON.stringify(l));
+  const text = lines.join("\n");
+  assertMatch(text, /notes\s+line one\\nline two \\x1b\]52;c;AAAA\\x07\s/);
+  assertMatch(text, /\\u202eevil/);
+});

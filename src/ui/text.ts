@@ -1,5 +1,6 @@
 /** Text fitted to terminal cells (widths from src/util/cells.ts: CJK and emoji take two). */
 import { cells as width, charCells as charWidth } from "../util/cells.ts";
+import { escapeTerminal } from "../util/text.ts";
 
 export { charWidth, width };
 
@@ -46,10 +47,12 @@ export function fitRight(s: string, n: number): string {
   return " ".repeat(Math.max(0, n - width(t))) + t;
 }
 
-/** Replace control characters (a sidecar note may hold anything) so a line stays one line. */
+/**
+ * Data as display text (a sidecar note or a path may hold anything): controls and bidi
+ * overrides shown as visible escapes (escapeTerminal), so a line stays one line of `width`.
+ */
 export function clean(s: string): string {
-  // deno-lint-ignore no-control-regex
-  return s.replace(/[\x00-\x1f\x7f-\x9f]+/g, " ");
+  return escapeTerminal(s);
 }
 
 /**
