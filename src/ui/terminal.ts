@@ -58,13 +58,19 @@ export async function runTerminal(opts: RunOptions): Promise<number> {
   let pending = "";
   let timer: ReturnType<typeof setTimeout> | undefined;
   let resolveExit!: (code: number) => void;
-  const exit = new Promise<number>((r) => resolveExit = r);
+  // A failure in a timer (a frame, a decided ESC) ends the run through the same restore.
+  let failExit!: (e: unknown) => void;
+  const exit = new Promise<number>((res, rej) => [resolveExit, failExit] = [res, rej]);
 
   const draw = () => {
     scheduled = false;
     if (finished) return;
-    const lines = render(state, { ...state.viewport, color: opts.color });
-    writeRaw(`\x1b[H${lines.join("\r\n")}`);
+    try {
+      const lines = render(state, { ...state.viewport, color: opts.color });
+      writeRaw(`\x1b[H${lines.join("\r\n")}`);
+    } catch (e) {
+      failExit(e);
+    }
   };
   const schedule = () => {
     if (scheduled) return;
@@ -123,7 +129,13 @@ export async function runTerminal(opts: RunOptions): Promise<number> {
       pending = d.rest;
       if (pending) {
         const wait = d.waiting === "paste" ? PASTE_WAIT_MS : opts.escDelayMs;
-        timer = setTimeout(() => !finished && feed("", true), wait);
+        timer = setTimeout(() => {
+          try {
+            if (!finished) feed("", true);
+          } catch (e) {
+            failExit(e);
+          }
+        }, wait);
       }
       return handle(d.keys);
     };
