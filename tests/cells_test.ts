@@ -3,10 +3,23 @@
 import { assertEquals } from "./support/assert.ts";
 import { measure } from "./support/cells.ts";
 import { makeViews, NOW } from "./support/ui_views.ts";
-import { cells } from "../src/util/cells.ts";
+import { eastAsianWidth } from "get-east-asian-width";
+import { cells, charCells } from "../src/util/cells.ts";
+import { WIDE_RANGES_FILE, wideRangesModule } from "../scripts/gen_cells.ts";
 import { table } from "../src/cli/output.ts";
 import { render } from "../src/ui/render.ts";
 import { initState, onKey, type UiState } from "../src/ui/state.ts";
+
+Deno.test("cells: the generated table is get-east-asian-width's, code point by code point", () => {
+  // A stale table (e.g. after upgrading the package): `deno run -A scripts/gen_cells.ts`.
+  assertEquals(Deno.readTextFileSync(WIDE_RANGES_FILE), wideRangesModule());
+  for (let c = 0; c <= 0x10ffff; c += c < 0x30000 ? 1 : 97) {
+    if (c >= 0xd800 && c <= 0xdfff) continue; // surrogates are not characters
+    const ch = String.fromCodePoint(c);
+    if (charCells(ch) === 0) continue; // controls, marks, joiners: ours, not East Asian Width
+    assertEquals(charCells(ch), eastAsianWidth(c), `U+${c.toString(16)}`);
+  }
+});
 
 Deno.test("cells: the known widths of emoji, CJK, Hangul, combining marks and joiners", () => {
   for (const s of ["🚀", "✅", "⌛", "中文", "한국어", "cafe\u0301", "›▾…✓", "abc"]) {
