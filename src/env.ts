@@ -66,6 +66,17 @@ export function retryBaseMs(): number {
 }
 
 /**
+ * `KEYZ_ESC_DELAY_MS`: how long the browser waits after a lone ESC for the rest of a key's
+ * sequence before taking it as the Escape key (default 50; raise it on a slow link, like
+ * ncurses' ESCDELAY).
+ */
+export function escDelayMs(): number {
+  const v = get("KEYZ_ESC_DELAY_MS");
+  const n = v === undefined ? 50 : Number(v);
+  return Number.isFinite(n) && n >= 0 && n <= 10_000 ? n : 50;
+}
+
+/**
  * The environment handed to `pass` and `git`: exactly the allow-listed variables that are
  * set (never LD_* or anything else from the user's shell), plus overrides.
  */

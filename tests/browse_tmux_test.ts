@@ -262,6 +262,103 @@ Deno.test({
   }
 });
 
+Deno.test({
+  name: "browse in tmux: an arrow split across reads moves, Esc never quits, bracketed paste",
+  ignore: !which("tmux"),
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  const store = await makeStore({
+    entries: {
+      "api/deepseek/main": `sk-${"5".repeat(32)}\n`,
+      "work/kimi": `sk-${"7".repeat(48)}\n`,
+      "misc/wifi": "not-a-key",
+    },
+  });
+  const tmux = new Tmux();
+  const exitFile = `${store.dir}/exit-code`;
+  try {
+    const env: Record<string, string> = {
+      ...store.env,
+      DENO_DIR: await denoDir(),
+      DENO_NO_UPDATE_CHECK: "1",
+      TERM: "xterm-256color",
+      // A long wait for the rest of a sequence, so the test does not race the machine: the
+      // ESC and the "[B" below are 200 ms apart, and must still make one key.
+      KEYZ_ESC_DELAY_MS: "1500",
+    };
+    const command = `cd ${sh(ROOT)} && env -i ${
+      Object.entries(env).map(([k, v]) => `${k}=${sh(v)}`).join(" ")
+    } ${sh(Deno.execPath())} ${keyzArgv(["browse"]).map(sh).join(" ")}; echo $? > ${
+      sh(exitFile)
+    }; sleep 60`;
+    await tmux.cmd("new-session", "-d", "-s", "k", "-x", "80", "-y", "24", command);
+    await tmux.waitFor("k", /q quit/, 20_000);
+    await tmux.waitFor("k", /›▾ api\//);
+
+    // Down as ESC, then "[B" 200 ms later: tmux writes them separately (run-shell waits in
+    // between), so keyz reads them in two reads. One key: the cursor moves, nothing quits.
+    await tmux.cmd(
+      "send-keys",
+      "-t",
+      "k",
+      "Escape",
+      ";",
+      "run-shell",
+      "sleep 0.2",
+      ";",
+      "send-keys",
+      "-t",
+      "k",
+      "-l",
+      "[B",
+    );
+    await tmux.waitFor("k", /›\s+▾ deepseek\//);
+
+    // Esc alone: after the wait it is Escape, which clears (nothing here) and never quits.
+    await tmux.keys("k", "Escape");
+    await new Promise((r) => setTimeout(r, 2500));
+    await tmux.keys("k", "j");
+    await tmux.waitFor("k", /›\s+main\s+deepseek/);
+
+    // Bracketed paste: into the filter as one line (the newline does not submit it) ...
+    await tmux.keys("k", "/");
+    await tmux.waitFor("k", /\/▏ {2}\d+ match/);
+    await tmux.cmd("set-buffer", "-b", "kz", "dee\npseek\n");
+    await tmux.cmd("paste-buffer", "-p", "-b", "kz", "-t", "k");
+    let screen = await tmux.waitFor("k", /\/dee pseek▏ {2}1 match/);
+    assertMatch(screen, /type to filter/); // still in the filter
+    await tmux.keys("k", "C-u", "k", "i", "m", "i", "Enter");
+    await tmux.waitFor("k", /filter: \/kimi/);
+    // ... and in the tree it is ignored: a pasted "q" does not quit, "S" does not sync.
+    await tmux.cmd("set-buffer", "-b", "kz", "qS");
+    await tmux.cmd("paste-buffer", "-p", "-b", "kz", "-t", "k");
+    await tmux.keys("k", "Escape");
+    screen = await tmux.waitFor("k", /wifi/);
+    assertMatch(screen, /keyz browse/);
+    assert(!screen.includes("syncing"), screen);
+
+    // q quits; bracketed paste is off again in the shell.
+    await tmux.keys("k", "q");
+    for (let i = 0; i < 100; i++) {
+      if (await Deno.stat(exitFile).catch(() => undefined)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assertEquals((await Deno.readTextFile(exitFile)).trim(), "0");
+    const modes = await tmux.cmd("display-message", "-p", "-t", "k", "#{alternate_on}");
+    assertEquals(modes.stdout.trim(), "0");
+    // The shell's terminal echoes a paste: with bracketed paste still on it would show the
+    // brackets (^[[200~).
+    await tmux.cmd("set-buffer", "-b", "kz", "pasted-after-exit");
+    await tmux.cmd("paste-buffer", "-p", "-b", "kz", "-t", "k");
+    screen = await tmux.waitFor("k", /pasted-after-exit/);
+    assert(!screen.includes("200~"), screen);
+  } finally {
+    await tmux.kill();
+    await store.cleanup();
+  }
+});
+
 Deno.test("browse refuses to start without a terminal (exit 6)", async () => {
   const { runKeyz } = await import("./support/cli.ts");
   const r = await runKeyz(["browse"], { env: { HOME: "/nonexistent" } });

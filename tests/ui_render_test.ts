@@ -3,8 +3,8 @@ import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { NOW, sampleState } from "./support/ui_views.ts";
 import { render, sparkline } from "../src/ui/render.ts";
 import { onKey, setHistory, syncStarted, type UiState } from "../src/ui/state.ts";
-import type { Key } from "../src/ui/keys.ts";
-import { width } from "../src/ui/text.ts";
+import type { Key } from "../src/ui/keyboard.ts";
+import { measure } from "./support/cells.ts";
 
 const plain = (s: UiState, w = 80, h = 24) => render(s, { width: w, height: h, color: false });
 function press(s: UiState, ...keys: (string | Key)[]): UiState {
@@ -16,7 +16,7 @@ Deno.test("80x24: every line exactly 80 cells, symbols and labels readable witho
   const s = await sampleState();
   const lines = plain(s);
   assertEquals(lines.length, 24);
-  for (const l of lines) assertEquals(width(l), 80, JSON.stringify(l));
+  for (const l of lines) assertEquals(measure(l), 80, JSON.stringify(l));
   const text = lines.join("\n");
   assertMatch(text, /›▾ api\/ \(3\)/);
   assertMatch(text, /main\s+deepseek\s+110\.00 CNY ✓ live/);
@@ -87,7 +87,7 @@ Deno.test("tiny and wide terminals still give exact frames", async () => {
   for (const [w, h] of [[20, 4], [40, 10], [200, 60]]) {
     const lines = plain(s, w, h);
     assertEquals(lines.length, h);
-    for (const l of lines) assertEquals(width(l), w);
+    for (const l of lines) assertEquals(measure(l), w);
   }
 });
 
@@ -99,4 +99,20 @@ Deno.test("wrap: words to lines, long words cut, the last kept line marks what w
   assertEquals(wrap("aaaaaaaaaaaa", 5, 3), ["aaaaa", "aaaaa", "aa"]);
   assertEquals(wrap("", 5, 3), [""]);
   assertEquals(wrap("错误信息很长", 4, 2), ["错误", "信…"]);
+});
+
+Deno.test("data with controls and bidi overrides shows as visible escapes, lines stay exact", async () => {
+  const { makeViews } = await import("./support/ui_views.ts");
+  const { updateViews } = await import("../src/ui/state.ts");
+  const [v] = await makeViews([{
+    path: "api/deepseek/main",
+    metadata: { kind: "balance", balance: 110, currency: "CNY" },
+    key: { notes: "line one\nline two \x1b]52;c;AAAA\x07 \u202eevil" },
+  }]);
+  const s = press(updateViews(await sampleState(), [v], NOW), "j", "j");
+  const lines = plain(s, 120, 30);
+  for (const l of lines) assertEquals(measure(l), 120, JSON.stringify(l));
+  const text = lines.join("\n");
+  assertMatch(text, /notes\s+line one\\nline two \\x1b\]52;c;AAAA\\x07\s/);
+  assertMatch(text, /\\u202eevil/);
 });

@@ -3,7 +3,7 @@ import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { builtins, NOW, SAMPLE, sampleState } from "./support/ui_views.ts";
 import { listingOf } from "../src/view/listing.ts";
 import { render } from "../src/ui/render.ts";
-import { decodeKeys, type Key } from "../src/ui/keys.ts";
+import type { Key } from "../src/ui/keyboard.ts";
 import {
   applyEdit,
   completeRows,
@@ -32,6 +32,7 @@ function press(s: UiState, ...keys: (string | Key)[]): { state: UiState; effects
   }
   return { state, effects };
 }
+const CTRL_C: Key = { name: "char", ch: "c", ctrl: true };
 const ids = (s: UiState) => visibleItems(s).map((i) => i.id);
 
 Deno.test("tree: folders first, rollups of worst badge and balance per currency", async () => {
@@ -111,9 +112,11 @@ Deno.test("filter: fuzzy over path, provider, tags and notes; Esc clears", async
   s = press(s, { name: "enter" }).state;
   assertEquals(s.mode.kind, "tree");
   assertEquals(s.filter, "sil");
-  s = press(s, { name: "escape" }).state; // first Esc clears the filter, second quits
+  s = press(s, { name: "escape" }).state; // Esc clears the filter, and never quits
   assertEquals(s.filter, "");
-  assertEquals(press(s, { name: "escape" }).effects.at(-1), { type: "quit", code: 0 });
+  const again = press(s, { name: "escape" });
+  assertEquals(again.effects, []);
+  assertEquals(again.state, s);
 });
 
 Deno.test("sort: o cycles name → balance → state", async () => {
@@ -123,7 +126,8 @@ Deno.test("sort: o cycles name → balance → state", async () => {
   assertEquals(ids(s).slice(0, 1), ["f:api"]);
   const apiKeys = visibleItems(s).filter((i) => i.kind === "key" && i.row.path.startsWith("api/"))
     .map((i) => i.id);
-  assertEquals(apiKeys[0], "k:api/deepseek/main"); // 110 CNY first
+  // CNY before USD (currencies are never compared), lowest first within USD.
+  assertEquals(apiKeys, ["k:api/deepseek/main", "k:api/openrouter/team", "k:api/moonshot"]);
   s = press(s, "o").state;
   assertEquals(s.sort, "state");
   assertEquals(ids(s)[0], "f:work"); // error is the worst
@@ -144,7 +148,7 @@ Deno.test("effects: copy, sync key and folder, quit, Ctrl-C = 130, history on se
     paths: ["api/deepseek/main", "api/moonshot", "api/openrouter/team"],
   }]);
   assertEquals(press(s, "q").effects.at(-1), { type: "quit", code: 0 });
-  assertEquals(press(s, { name: "ctrl-c" }).effects.at(-1), { type: "quit", code: 130 });
+  assertEquals(press(s, CTRL_C).effects.at(-1), { type: "quit", code: 130 });
 });
 
 Deno.test("background sync events: syncing badge, then the new view", async () => {
@@ -164,9 +168,16 @@ Deno.test("background sync events: syncing badge, then the new view", async () =
 Deno.test("edit: notes, tags, expiry, env validated; save-key effect keeps other fields", async () => {
   let s = await sampleState();
   s = press(s, "j", "j").state;
-  const r = press(s, "e", "t", { name: "ctrl-u" }, ..."home, work  ai".split(""), {
-    name: "enter",
-  });
+  const r = press(
+    s,
+    "e",
+    "t",
+    { name: "char", ch: "u", ctrl: true },
+    ..."home, work  ai".split(""),
+    {
+      name: "enter",
+    },
+  );
   const save = r.effects.find((e) => e.type === "save-key");
   assert(save && save.type === "save-key");
   assertEquals(save.key.tags, ["home", "work", "ai"]);
@@ -198,24 +209,6 @@ Deno.test("map: provider picker then credential picker → save-map", async () =
     mapping: { provider: "openrouter", credential: "api/openrouter/team" },
   });
   assertEquals(r.state.mode.kind, "tree");
-});
-
-Deno.test("key decoding: arrows, vim keys, Ctrl-C, lone Escape, pasted text", () => {
-  assertEquals(decodeKeys("\x1b[A\x1b[B\x1bOC\x1b[D"), [
-    { name: "up" },
-    { name: "down" },
-    { name: "right" },
-    { name: "left" },
-  ]);
-  assertEquals(decodeKeys("\x03"), [{ name: "ctrl-c" }]);
-  assertEquals(decodeKeys("\x1b"), [{ name: "escape" }]);
-  assertEquals(decodeKeys("jk\r\x7f"), [
-    { name: "char", ch: "j" },
-    { name: "char", ch: "k" },
-    { name: "enter" },
-    { name: "backspace" },
-  ]);
-  assertEquals(decodeKeys("\x1b[5~\x1b[1;5A"), [{ name: "pageup" }, { name: "up" }]);
 });
 
 Deno.test("first screen from the cached listing: same rows and frame as from the views", async () => {
@@ -284,5 +277,43 @@ Deno.test("first frame: rows only for shown keys, same frame; completeRows gives
     assertEquals([...done.rows.keys()].sort(), [...full.rows.keys()].sort());
     assertEquals(render(done, plain), render(full, plain));
     assertEquals(ids(done), ids(full));
+  }
+});
+
+Deno.test("paste: typed into the filter and edit fields as one line, ignored in the tree", async () => {
+  const s = await sampleState();
+  const paste = (text: string): Key => ({ name: "paste", text });
+  // In the tree a paste does nothing (it is not a stream of commands: "q" stays unpressed).
+  const tree = press(s, paste("qS\rjj"));
+  assertEquals([tree.state, tree.effects], [s, []]);
+  // In the filter: one line, newlines as spaces, controls dropped, no submit.
+  let f = press(s, "/", paste("deep\r\nseek\x1b[A\x07\n")).state;
+  assertEquals(f.mode.kind, "filter");
+  assertEquals(f.filter, "deep seek[A");
+  f = press(f, { name: "char", ch: "w", ctrl: true }).state;
+  assertEquals(f.filter, "deep ");
+  // In an edit field: inserted where typing goes; Enter is still what saves.
+  const key = press(s, "j", "j").state;
+  const e = press(key, "e", "v", { name: "char", ch: "u", ctrl: true }, paste("DEEPSEEK_KEY\n"));
+  assertEquals(e.effects.filter((x) => x.type === "save-key"), []);
+  const mode = e.state.mode;
+  assert(mode.kind === "edit");
+  assertEquals(mode.text, "DEEPSEEK_KEY");
+  const saved = press(e.state, { name: "enter" }).effects.find((x) => x.type === "save-key");
+  assert(saved?.type === "save-key");
+  assertEquals(saved.key.env, "DEEPSEEK_KEY");
+});
+
+Deno.test("modifiers: Shift-Tab and Alt letters are their own keys, Ctrl-C quits from any mode", async () => {
+  const s = await sampleState();
+  assertEquals(press(s, { name: "tab", shift: true }).state.showDetails, s.showDetails);
+  assertEquals(press(s, { name: "tab" }).state.showDetails, !s.showDetails);
+  assertEquals(press(s, { name: "char", ch: "q", meta: true }).effects, []);
+  assertEquals(press(s, "/", { name: "char", ch: "x", meta: true }).state.filter, "");
+  for (
+    const keys of [["/"], ["?"], ["j", "j", "e"], ["j", "j", "e", "n"], ["G", "k", "k", "k", "m"]]
+  ) {
+    const r = press(s, ...keys, CTRL_C);
+    assertEquals(r.effects.at(-1), { type: "quit", code: 130 }, keys.join(""));
   }
 });

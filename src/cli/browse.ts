@@ -47,6 +47,7 @@ export interface BrowseSetup {
   /** The environment pass will see (decides xclip/wl-copy vs OSC 52). */
   childEnv: Record<string, string>;
   clipSeconds: number;
+  escDelayMs: number;
 }
 
 /** Open the browser on a prepared store (the user's, or the demo's). */
@@ -72,6 +73,7 @@ export async function browseWith(setup: BrowseSetup): Promise<number> {
   return await runTerminal({
     initial,
     color: !env.noColor(),
+    escDelayMs: setup.escDelayMs,
     start: (c) => {
       // Synchronously, so no key is handled before every row exists.
       c.update((s) => completeRows(s, listing));
@@ -154,5 +156,6 @@ export async function browseCommand(): Promise<number> {
     retryBaseMs: env.retryBaseMs(),
     childEnv: env.childEnv(),
     clipSeconds: env.clipTimeSeconds(),
+    escDelayMs: env.escDelayMs(),
   });
 }

@@ -4,7 +4,7 @@
  * then the browser (or, with --no-browse, exactly what `keyz ls` prints). All of it is removed
  * on exit.
  */
-import { childEnv, clipTimeSeconds } from "../env.ts";
+import { childEnv, clipTimeSeconds, escDelayMs } from "../env.ts";
 import { kyClient } from "../fetch/http.ts";
 import { loadProviders } from "../providers/load.ts";
 import { PassCliStore } from "../store/pass_cli.ts";
@@ -60,6 +60,7 @@ export async function runDemo(opts: { browse: boolean }): Promise<number> {
         retryBaseMs: 0,
         childEnv: { ...childEnv(), GNUPGHOME: demo.gnupgHome },
         clipSeconds: clipTimeSeconds(),
+        escDelayMs: escDelayMs(),
       });
     }
     // --no-browse: exactly what `keyz ls` prints for the demo store.

@@ -8,7 +8,8 @@ import { type EntryView, viewsFromSnapshot } from "../view/entries.ts";
 import { ageSince } from "../view/format.ts";
 import { isKeyState, type IssueKind, judge, type KeyState } from "../view/judge.ts";
 import {
-  compareRemaining,
+  balanceOf,
+  compareBalance,
   entrySummary,
   listingOf,
   type ListingRow,
@@ -49,7 +50,7 @@ export function sortRows<R extends Pick<ListingRow, "remaining" | "currency" | "
   const synced = (r: R) => r.fetchedMs ?? Number.NEGATIVE_INFINITY;
   return [...rows].sort(
     by === "balance"
-      ? (a, b) => compareRemaining(a, b) || byIndex(a, b)
+      ? (a, b) => compareBalance(balanceOf(a), balanceOf(b)) || byIndex(a, b)
       : (a, b) => synced(b) - synced(a) || byIndex(a, b),
   );
 }

@@ -1,6 +1,7 @@
 /** Terminal output: colours that respect NO_COLOR and non-terminals, stderr for diagnostics. */
 import { ansi } from "../util/ansi.ts";
 import { noColor } from "../env.ts";
+import { cells } from "../util/cells.ts";
 
 const enc = new TextEncoder();
 
@@ -67,7 +68,7 @@ export function progress(): { update(text: string): void; done(): void } {
   };
 }
 
-/** Pad a table of cells into aligned columns. */
+/** Pad a table of cells into aligned columns (by terminal cells: CJK and emoji take two). */
 export function table(rows: string[][]): string[] {
   const widths: number[] = [];
   const lengths = rows.map((r) =>
@@ -83,7 +84,8 @@ export function table(rows: string[][]): string[] {
   );
 }
 
+/** Terminal cells of a cell's text, colour codes left out. */
 function visible(s: string): number {
   // deno-lint-ignore no-control-regex
-  return s.includes("\x1b") ? s.replace(/\x1b\[[0-9;]*m/g, "").length : s.length;
+  return cells(s.includes("\x1b") ? s.replace(/\x1b\[[0-9;]*m/g, "") : s);
 }

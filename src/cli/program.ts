@@ -78,7 +78,10 @@ export function buildProgram(setExit: (code: number) => void) {
     .option("--json", "print JSON")
     .option("-a, --all", "every entry, also those that are not keys")
     .addOption(
-      new Option("--sort <by>", "sort order").choices(["name", "balance", "synced"] as const)
+      new Option(
+        "--sort <by>",
+        "sort order (balance: lowest first within each currency, currencies A-Z, keys without a balance last; synced: newest first)",
+      ).choices(["name", "balance", "synced"] as const)
         .default("name" as const),
     )
     .option("-p, --provider <id>", "only keys of this provider")

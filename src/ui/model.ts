@@ -5,7 +5,7 @@
 import type { StoreConfig } from "../config/store_config.ts";
 import type { EntryView } from "../view/entries.ts";
 import { type Issue, type IssueKind, judge, type Judgement } from "../view/judge.ts";
-import { type ListingRow, rowOfView } from "../view/listing.ts";
+import { type BalanceOf, compareBalance, type ListingRow, rowOfView } from "../view/listing.ts";
 
 export type Badge =
   | "auth"
@@ -188,6 +188,8 @@ export interface Folder {
   worst: Badge;
   totals: Map<string, number>;
   count: number;
+  /** The lowest balance below it by compareBalance: what sorting by balance orders it by. */
+  lowest?: BalanceOf;
 }
 
 /**
@@ -202,6 +204,7 @@ export class TreeBuilder {
   #worst = BADGE_ORDER.length - 1;
   #currency: string | undefined;
   #sum = 0;
+  readonly #probe: BalanceOf = {};
 
   add(path: string, badge: Badge, amount?: number, currency?: string): void {
     const cut = path.lastIndexOf("/");
@@ -221,6 +224,11 @@ export class TreeBuilder {
     if (rank < this.#worst) this.#worst = rank;
     if (amount !== undefined) {
       const cur = currency ?? "";
+      this.#probe.balance = amount;
+      this.#probe.currency = cur;
+      if (!f.lowest || compareBalance(this.#probe, f.lowest) < 0) {
+        f.lowest = { balance: amount, currency: cur };
+      }
       if (cur !== this.#currency) {
         this.#flushSum();
         this.#currency = cur;
@@ -280,6 +288,9 @@ function rollUp(f: Folder): void {
     rollUp(sub);
     worst = Math.min(worst, RANK[sub.worst]);
     for (const [c, n] of sub.totals) addTo(f.totals, c, n);
+    if (sub.lowest && (!f.lowest || compareBalance(sub.lowest, f.lowest) < 0)) {
+      f.lowest = sub.lowest;
+    }
     f.count += sub.count;
   }
   f.worst = BADGE_ORDER[worst];

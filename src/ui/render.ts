@@ -11,6 +11,7 @@ import { type Badge, BADGE_LABEL, BADGE_SYMBOL, formatTotals, type KeyRow } from
 import {
   EDIT_FIELDS,
   type Item,
+  keyContext,
   layout,
   pickChoices,
   type Picker,
@@ -18,7 +19,8 @@ import {
   type UiState,
   visibleItems,
 } from "./state.ts";
-import { clean, fit, fitRight, truncate, width as cells, wrap } from "./text.ts";
+import { footerLabels, helpLines } from "./keymap.ts";
+import { clean, fit, fitRight, truncate, truncateStart, width as cells, wrap } from "./text.ts";
 
 export interface RenderOptions {
   width: number;
@@ -290,37 +292,21 @@ function detailLines(state: UiState, w: number, h: number, color: boolean): stri
 // ---------------------------------------------------------------------------------------------
 // Overlays: help and pickers
 
-export const HELP: [string, string][] = [
-  ["↑ ↓  j k", "move"],
-  ["← →  h l", "fold / unfold a folder (← on a key: go to its folder)"],
-  ["Enter  Space", "fold a folder, show/hide the details of a key"],
-  ["Tab  i", "show/hide the details pane"],
-  ["PgUp PgDn g G", "page up/down, top, bottom"],
-  ["/", "filter: type to match path, provider, tags and notes"],
-  ["o", "sort by name, balance, state"],
-  ["c  y", "copy the key to the clipboard (cleared after the clip time)"],
-  ["s", "sync the selected key, or every key in the selected folder"],
-  ["S", "sync every key"],
-  ["e", "edit notes, tags, expiry date or env var name"],
-  ["m", "map the key to a provider (and a credential)"],
-  ["q  Esc", "quit (Esc first clears the filter)"],
-  ["Ctrl-C", "quit at once"],
-];
-
 function legend(): string {
   return (Object.entries(BADGE_SYMBOL) as [Badge, string][]).map(([b, s]) => `${s} ${b}`).join(
     "  ",
   );
 }
 
-function helpLines(w: number, h: number, color: boolean): string[] {
+function helpScreen(w: number, h: number, color: boolean): string[] {
   const lines = [paint([[fit("keyz browse: keys", w), "bold"]], color)];
-  for (const [k, what] of HELP) {
-    lines.push(paint([[fit(`  ${k}`, 16), "cyan"], [fit(what, w - 16)]], color));
+  const help = helpLines("tree").map(([keys, what]) => [keys.join(" "), what]);
+  const keysWidth = Math.min(Math.floor(w / 3), 4 + Math.max(...help.map(([k]) => cells(k))));
+  for (const [k, what] of help) {
+    lines.push(paint([[fit(`  ${k}`, keysWidth), "cyan"], [fit(what, w - keysWidth)]], color));
   }
   lines.push(" ".repeat(w));
-  lines.push(paint([[fit("badges", w), "bold"]], color));
-  lines.push(paint([[fit(`  ${legend()}`, w)]], color));
+  lines.push(paint([[fit("badges", 10), "bold"], [fit(legend(), w - 10)]], color));
   lines.push(
     paint([[
       fit("  Nothing is decrypted to draw this screen; only c and s use the key.", w),
@@ -357,33 +343,9 @@ function pickerLines(state: UiState, p: Picker, w: number, h: number, color: boo
 // ---------------------------------------------------------------------------------------------
 // Header, status line, footer
 
+/** The footer: the current mode's bindings that apply to what is selected (keymap.ts). */
 export function footerKeys(state: UiState): string[] {
-  switch (state.mode.kind) {
-    case "tree":
-      return [
-        "↑↓ move",
-        "←→ fold",
-        "⏎ open",
-        "/ filter",
-        "c copy",
-        "s sync",
-        "e edit",
-        "m map",
-        "o sort",
-        "? help",
-        "q quit",
-      ];
-    case "filter":
-      return ["type to filter", "↑↓ move", "⏎ done", "Esc clear"];
-    case "help":
-      return ["any key: back"];
-    case "edit-pick":
-      return [...EDIT_FIELDS.map((f) => `${f.key} ${f.label}`), "Esc cancel"];
-    case "edit":
-      return ["⏎ save", "Esc cancel", "Ctrl-U clear", "empty = remove"];
-    case "pick":
-      return ["type to filter", "↑↓ choose", "⏎ select", "Esc cancel"];
-  }
+  return footerLabels(state.mode.kind, keyContext(state));
 }
 
 /** Fit the keys into the width; "? help" and "q quit" are always kept. */
@@ -411,11 +373,11 @@ function statusLine(state: UiState, w: number, color: boolean): string {
       : m.field === "tags"
       ? " (comma-separated)"
       : "";
-    const prompt = `${label}${hint}: `;
+    // The prompt gives way first, then the error; the end of the text always shows.
+    const prompt = truncate(`${label}${hint}: `, Math.max(0, w - 9));
     const err = m.error ? `  ✗ ${m.error}` : "";
     const room = Math.max(4, w - cells(prompt) - cells(err) - 1);
-    const text = clean(m.text);
-    const shown = cells(text) > room ? "…" + [...text].slice(-(room - 1)).join("") : text;
+    const shown = truncateStart(clean(m.text), room);
     return paint([[prompt, "bold"], [`${shown}▏`], [
       fit(err, w - cells(prompt) - cells(shown) - 1),
       "red",
@@ -441,7 +403,9 @@ function statusLine(state: UiState, w: number, color: boolean): string {
 
 function header(state: UiState, w: number, color: boolean): string {
   const left = ` keyz browse  ${state.storeDir}`;
-  const right = `${state.tree.count} keys · sort: ${state.sort} `;
+  // Balances in different currencies are never compared: the header says how they are sorted.
+  const sort = state.sort === "balance" ? "balance, lowest first per currency" : state.sort;
+  const right = `${state.tree.count} keys · sort: ${sort} `;
   const room = Math.max(0, w - cells(right));
   return paint([[fit(left, room), "bold"], [fitRight(right, w - room)]], color, ["inverse"]);
 }
@@ -460,7 +424,7 @@ export function render(state0: UiState, opts: RenderOptions): string[] {
   const body: string[] = [];
   const bodyHeight = h - 3;
   const mode = state.mode;
-  if (mode.kind === "help") body.push(...helpLines(w, bodyHeight, color));
+  if (mode.kind === "help") body.push(...helpScreen(w, bodyHeight, color));
   else if (mode.kind === "pick") {
     body.push(...pickerLines(state, mode.picker, w, bodyHeight, color));
   } else {

@@ -7,7 +7,18 @@ import type { HistoryLine, KeySidecar, Mapping } from "../sidecars/schema.ts";
 import { SCHEMA_VERSION } from "../sidecars/layout.ts";
 import { baseStateOf, type EntryView } from "../view/entries.ts";
 import { isKeyState, judge, type Judgement } from "../view/judge.ts";
-import type { Key } from "./keys.ts";
+import type { Key } from "./keyboard.ts";
+import {
+  type ActionOf,
+  type Binding,
+  bindingFor,
+  GLOBAL,
+  type GlobalAction,
+  type KeyContext,
+  KEYMAP,
+  type ModeKind,
+  type Selection,
+} from "./keymap.ts";
 import {
   BADGE_ORDER,
   badgesOf,
@@ -21,8 +32,9 @@ import {
   TreeBuilder,
 } from "./model.ts";
 import {
+  BALANCE_ORDER,
   byName,
-  compareRemaining,
+  compareBalance,
   eachRow,
   type Listing,
   type ListingRow,
@@ -261,12 +273,6 @@ function badgeRank(b: string): number {
   return BADGE_ORDER.indexOf(b as typeof BADGE_ORDER[number]);
 }
 
-function folderAmount(f: Folder): number {
-  let best = Number.NEGATIVE_INFINITY;
-  for (const n of f.totals.values()) best = Math.max(best, n);
-  return best;
-}
-
 /** Sorted children, kept per folder object (a new tree is built whenever rows change). */
 const sortedMemo = new WeakMap<Folder, { sort: SortBy; result: ReturnType<typeof sortChildren> }>();
 
@@ -279,17 +285,14 @@ function sortedChildren(state: UiState, f: Folder): { folders: Folder[]; keys: K
 }
 
 function sortChildren(state: UiState, f: Folder): { folders: Folder[]; keys: KeyRow[] } {
-  const keys = f.keys.map((p) => state.rows.get(p)!).filter(Boolean);
+  let keys = f.keys.map((p) => state.rows.get(p)!).filter(Boolean);
   const folders = [...f.folders];
   const named = (a: { name: string }, b: { name: string }) => byName(a.name, b.name);
   if (state.sort === "balance") {
-    keys.sort((a, b) =>
-      compareRemaining(
-        { remaining: a.amount, currency: a.currency },
-        { remaining: b.amount, currency: b.currency },
-      ) || named(a, b)
-    );
-    folders.sort((a, b) => folderAmount(b) - folderAmount(a) || named(a, b));
+    // The order of `keyz ls --sort balance`; a folder goes where its lowest key would.
+    keys = keys.map((row) => ({ row, balance: row.amount, currency: row.currency }))
+      .sort((a, b) => compareBalance(a, b) || named(a.row, b.row)).map((k) => k.row);
+    folders.sort((a, b) => compareBalance(a.lowest ?? {}, b.lowest ?? {}) || named(a, b));
   } else if (state.sort === "state") {
     keys.sort((a, b) => badgeRank(a.badges[0]) - badgeRank(b.badges[0]) || named(a, b));
     folders.sort((a, b) => badgeRank(a.worst) - badgeRank(b.worst) || named(a, b));
@@ -400,125 +403,162 @@ function keysBelow(state: UiState, folderPath: string): string[] {
   return [...state.rows.keys()].filter((p) => p.startsWith(prefix)).sort();
 }
 
+/** What the bindings need to know about the selection (keymap.ts). */
+export function keyContext(state: UiState): KeyContext {
+  const c = state.cursor;
+  const selection: Selection = c.startsWith("f:")
+    ? "folder"
+    : c.startsWith("k:")
+    ? (state.rows.get(c.slice(2))?.view ? "key-full" : "key")
+    : "none";
+  return { selection, filtered: state.filter !== "" };
+}
+
+type ModeOf<M extends ModeKind> = Extract<Mode, { kind: M }>;
+type Handler<M extends ModeKind> = (state: UiState, mode: ModeOf<M>, key: Key) => Step;
+type Handlers = { [M in ModeKind]: Record<ActionOf<M>, Handler<M>> };
+
 export function onKey(state0: UiState, key: Key): Step {
   const state = state0.message ? { ...state0, message: undefined } : state0;
-  if (key.name === "ctrl-c") return { state, effects: [{ type: "save-prefs" }, quit(130)] };
-  let step: Step;
-  switch (state.mode.kind) {
-    case "tree":
-      step = treeKey(state, key);
-      break;
-    case "filter":
-      step = filterKey(state, key);
-      break;
-    case "help":
-      step = { state: { ...state, mode: { kind: "tree" } }, effects: [] };
-      break;
-    case "edit-pick":
-      step = editPickKey(state, state.mode.path, key);
-      break;
-    case "edit":
-      step = editKey(state, state.mode, key);
-      break;
-    case "pick":
-      step = pickKey(state, state.mode.picker, key);
-      break;
-  }
+  const ctx = keyContext(state);
+  const global = bindingFor(GLOBAL, key, ctx);
+  const step = global
+    ? GLOBAL_HANDLERS[global.binding.action](state)
+    : modeKey(state, state.mode, key, ctx);
   return { state: step.state, effects: [...step.effects, ...historyEffects(state0, step.state)] };
+}
+
+function modeKey<M extends ModeKind>(
+  state: UiState,
+  mode: ModeOf<M>,
+  key: Key,
+  ctx: KeyContext,
+): Step {
+  const found = bindingFor(KEYMAP[mode.kind] as readonly Binding[], key, ctx);
+  if (!found) return { state, effects: [] };
+  if (!found.applies) {
+    const b = found.binding;
+    if (b.applies === "key-full" && ctx.selection === "key") return info(state, STILL_READING);
+    return b.otherwise ? info(state, b.otherwise) : { state, effects: [] };
+  }
+  const handlers = HANDLERS[mode.kind] as Record<string, Handler<M>>;
+  return handlers[found.binding.action](state, mode, key);
 }
 
 function quit(code: number): Effect {
   return { type: "quit", code };
 }
 
-function treeKey(state: UiState, key: Key): Step {
+const GLOBAL_HANDLERS: Record<GlobalAction, (state: UiState) => Step> = {
+  "quit-now": (state) => ({ state, effects: [{ type: "save-prefs" }, quit(130)] }),
+};
+
+/** The visible rows, the selected one and where it is. */
+function at(state: UiState) {
   const items = visibleItems(state);
   const index = Math.max(0, items.findIndex((i) => i.id === state.cursor));
-  const item = items[index];
-  const page = Math.max(1, layout(state).treeHeight - 1);
-  const none: Effect[] = [];
-  const ch = key.name === "char" ? key.ch : undefined;
-  const move = (to: number): Step => ({ state: withCursor(state, items, to), effects: none });
-  const setExpanded = (path: string, open: boolean): Step => {
-    const expanded = new Set(state.expanded);
-    if (open) expanded.add(path);
-    else expanded.delete(path);
-    return { state: settle({ ...state, expanded }), effects: [{ type: "save-prefs" }] };
-  };
-  if (key.name === "up" || ch === "k") return move(index - 1);
-  if (key.name === "down" || ch === "j") return move(index + 1);
-  if (key.name === "pageup") return move(index - page);
-  if (key.name === "pagedown") return move(index + page);
-  if (key.name === "home" || ch === "g") return move(0);
-  if (key.name === "end" || ch === "G") return move(items.length - 1);
-  if (key.name === "right" || ch === "l") {
-    if (item?.kind === "folder") {
-      if (state.filter || state.expanded.has(item.folder.path)) return move(index + 1);
-      return setExpanded(item.folder.path, true);
+  return { items, index, item: items[index] as Item | undefined };
+}
+
+function moveBy(state: UiState, by: (index: number, items: Item[]) => number): Step {
+  const { items, index } = at(state);
+  return { state: withCursor(state, items, by(index, items)), effects: [] };
+}
+
+function setExpanded(state: UiState, path: string, open: boolean): Step {
+  const expanded = new Set(state.expanded);
+  if (open) expanded.add(path);
+  else expanded.delete(path);
+  return { state: settle({ ...state, expanded }), effects: [{ type: "save-prefs" }] };
+}
+
+const page = (state: UiState) => Math.max(1, layout(state).treeHeight - 1);
+const none = (state: UiState): Step => ({ state, effects: [] });
+const toggleDetails = (state: UiState): Step => ({
+  state: settle({ ...state, showDetails: !state.showDetails }),
+  effects: [],
+});
+
+const TREE: Record<ActionOf<"tree">, (state: UiState) => Step> = {
+  up: (s) => moveBy(s, (i) => i - 1),
+  down: (s) => moveBy(s, (i) => i + 1),
+  "page-up": (s) => moveBy(s, (i) => i - page(s)),
+  "page-down": (s) => moveBy(s, (i) => i + page(s)),
+  top: (s) => moveBy(s, () => 0),
+  bottom: (s) => moveBy(s, (_, items) => items.length - 1),
+  unfold: (s) => {
+    const { item } = at(s);
+    if (item?.kind !== "folder") return none(s);
+    if (s.filter || s.expanded.has(item.folder.path)) return moveBy(s, (i) => i + 1);
+    return setExpanded(s, item.folder.path, true);
+  },
+  fold: (s) => {
+    const { item } = at(s);
+    if (item?.kind !== "folder") return none(s);
+    if (s.expanded.has(item.folder.path) && !s.filter) {
+      return setExpanded(s, item.folder.path, false);
     }
-    return { state, effects: none };
-  }
-  if (key.name === "left" || ch === "h") {
-    if (item?.kind === "folder" && state.expanded.has(item.folder.path) && !state.filter) {
-      return setExpanded(item.folder.path, false);
-    }
-    // Go to the parent folder.
+    return TREE.parent(s);
+  },
+  parent: (s) => {
+    const { items, item } = at(s);
     const path = item?.kind === "folder" ? item.folder.path : item?.row.path ?? "";
     const parent = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
     const pi = items.findIndex((i) => i.id === `f:${parent}`);
-    return pi >= 0 ? move(pi) : { state, effects: none };
-  }
-  if (key.name === "enter" || ch === " ") {
-    if (item?.kind === "folder") {
-      if (state.filter) return { state, effects: none };
-      return setExpanded(item.folder.path, !state.expanded.has(item.folder.path));
-    }
-    return { state: settle({ ...state, showDetails: !state.showDetails }), effects: none };
-  }
-  if (key.name === "tab" || ch === "i") {
-    return { state: settle({ ...state, showDetails: !state.showDetails }), effects: none };
-  }
-  if (ch === "/") return { state: { ...state, mode: { kind: "filter" } }, effects: none };
-  if (ch === "?") return { state: { ...state, mode: { kind: "help" } }, effects: none };
-  if (ch === "q") return { state, effects: [{ type: "save-prefs" }, quit(0)] };
-  if (key.name === "escape") {
-    if (state.filter) return { state: settle({ ...state, filter: "" }), effects: none };
-    return { state, effects: [{ type: "save-prefs" }, quit(0)] };
-  }
-  if (ch === "o") {
-    const sort = SORTS[(SORTS.indexOf(state.sort) + 1) % SORTS.length];
+    return pi >= 0 ? { state: withCursor(s, items, pi), effects: [] } : none(s);
+  },
+  open: (s) => {
+    const { item } = at(s);
+    if (item?.kind !== "folder" || s.filter) return none(s);
+    return setExpanded(s, item.folder.path, !s.expanded.has(item.folder.path));
+  },
+  details: toggleDetails,
+  filter: (s) => ({ state: { ...s, mode: { kind: "filter" } }, effects: [] }),
+  copy: (s) => {
+    const row = selectedRow(s);
+    return row ? { state: s, effects: [{ type: "copy", path: row.path }] } : none(s);
+  },
+  sync: (s) => {
+    const { item } = at(s);
+    if (!item) return none(s);
+    const paths = item.kind === "key" ? [item.row.path] : keysBelow(s, item.folder.path);
+    return { state: s, effects: [{ type: "sync", paths }] };
+  },
+  "sync-all": (s) => ({ state: s, effects: [{ type: "sync", paths: keysBelow(s, "") }] }),
+  edit: (s) => {
+    const row = selectedRow(s);
+    if (!row) return none(s);
+    return { state: { ...s, mode: { kind: "edit-pick", path: row.path } }, effects: [] };
+  },
+  map: (s) => {
+    const row = selectedRow(s);
+    if (!row?.view) return none(s);
+    const picker: Picker = { kind: "provider", path: row.path, query: "", index: 0 };
+    const rec = row.view.recognition;
+    const current = rec.kind === "key" ? rec.provider : undefined;
+    const found = current ? s.providers.findIndex((p) => p.id === current) : -1;
+    if (found >= 0) picker.index = found;
+    return { state: { ...s, mode: { kind: "pick", picker } }, effects: [] };
+  },
+  sort: (s) => {
+    const sort = SORTS[(SORTS.indexOf(s.sort) + 1) % SORTS.length];
     return {
-      state: settle({ ...state, sort, message: { text: `sorted by ${sort}`, tone: "info" } }),
+      state: settle({ ...s, sort, message: { text: SORT_TEXT[sort], tone: "info" } }),
       effects: [{ type: "save-prefs" }],
     };
-  }
-  if (ch === "c" || ch === "y") {
-    if (item?.kind !== "key") return info(state, "select a key to copy it");
-    return { state, effects: [{ type: "copy", path: item.row.path }] };
-  }
-  if (ch === "s") {
-    if (!item) return { state, effects: none };
-    const paths = item.kind === "key" ? [item.row.path] : keysBelow(state, item.folder.path);
-    return { state, effects: [{ type: "sync", paths }] };
-  }
-  if (ch === "S") return { state, effects: [{ type: "sync", paths: keysBelow(state, "") }] };
-  if (ch === "e") {
-    if (item?.kind !== "key") return info(state, "select a key to edit its notes, tags, expiry");
-    if (!item.row.view) return info(state, STILL_READING);
-    return { state: { ...state, mode: { kind: "edit-pick", path: item.row.path } }, effects: none };
-  }
-  if (ch === "m") {
-    if (item?.kind !== "key") return info(state, "select a key to map it to a provider");
-    if (!item.row.view) return info(state, STILL_READING);
-    const picker: Picker = { kind: "provider", path: item.row.path, query: "", index: 0 };
-    const rec = item.row.view.recognition;
-    const current = rec.kind === "key" ? rec.provider : undefined;
-    const at = current ? state.providers.findIndex((p) => p.id === current) : -1;
-    if (at >= 0) picker.index = at;
-    return { state: { ...state, mode: { kind: "pick", picker } }, effects: none };
-  }
-  return { state, effects: none };
-}
+  },
+  // Esc never quits: it clears the filter (and, like any key, a message).
+  clear: (s) => ({ state: settle({ ...s, filter: "" }), effects: [] }),
+  help: (s) => ({ state: { ...s, mode: { kind: "help" } }, effects: [] }),
+  quit: (s) => ({ state: s, effects: [{ type: "save-prefs" }, quit(0)] }),
+};
+
+/** What the status line says when the sort changes. */
+export const SORT_TEXT: Record<SortBy, string> = {
+  name: "sorted by name",
+  balance: `sorted by balance: ${BALANCE_ORDER}`,
+  state: "sorted by state: worst first",
+};
 
 /** Edits and mapping need the full snapshot, which loads just after the first screen. */
 const STILL_READING = "still reading the store's details; try again in a moment";
@@ -527,33 +567,64 @@ function info(state: UiState, text: string): Step {
   return { state: { ...state, message: { text, tone: "info" } }, effects: [] };
 }
 
-/** Shared line editing for the filter, edits and pickers. Undefined: not an editing key. */
-function editText(text: string, key: Key): string | undefined {
-  if (key.name === "char" && key.ch) return text + key.ch;
-  if (key.name === "backspace") return [...text].slice(0, -1).join("");
-  if (key.name === "ctrl-u") return "";
-  if (key.name === "ctrl-w") return text.replace(/\S*\s*$/, "");
-  return undefined;
+/**
+ * Pasted text as one line: line breaks and tabs become spaces (a paste never submits), other
+ * control characters are dropped, and a trailing line break (a copied line) goes.
+ */
+export function pastedLine(text: string): string {
+  const line = text.replace(/[\r\n]+$/, "").replace(/[\r\n\t]+/g, " ");
+  // deno-lint-ignore no-control-regex
+  return line.replace(/[\x00-\x1f\x7f-\x9f]/g, "");
 }
 
-function filterKey(state: UiState, key: Key): Step {
-  if (key.name === "escape") {
-    return { state: settle({ ...state, filter: "", mode: { kind: "tree" } }), effects: [] };
+/** The text-field actions every editable line shares (keymap.ts lineEditing and "type"). */
+type LineAction = "type" | "delete-char" | "delete-word" | "delete-all";
+
+function editLine(text: string, action: LineAction, key: Key): string {
+  switch (action) {
+    case "type":
+      return text + (key.name === "paste" ? pastedLine(key.text ?? "") : key.ch ?? "");
+    case "delete-char":
+      return [...text].slice(0, -1).join("");
+    case "delete-word":
+      return text.replace(/\S*\s*$/, "");
+    case "delete-all":
+      return "";
   }
-  if (key.name === "enter") return { state: { ...state, mode: { kind: "tree" } }, effects: [] };
-  if (key.name === "up" || key.name === "down") {
-    return treeKey({ ...state }, key);
-  }
-  const next = editText(state.filter, key);
-  if (next === undefined) return { state, effects: [] };
-  return { state: settle({ ...state, filter: next }), effects: [] };
 }
 
-export const EDIT_FIELDS: { field: EditField; key: string; label: string }[] = [
-  { field: "notes", key: "n", label: "notes" },
-  { field: "tags", key: "t", label: "tags" },
-  { field: "expires_at", key: "x", label: "expiry" },
-  { field: "env", key: "v", label: "env var" },
+function lineHandlers<M extends ModeKind>(
+  set: (state: UiState, mode: ModeOf<M>, text: string) => Step,
+  get: (state: UiState, mode: ModeOf<M>) => string,
+): Record<LineAction, Handler<M>> {
+  const h = (action: LineAction): Handler<M> => (s, m, key) =>
+    set(s, m, editLine(get(s, m), action, key));
+  return {
+    type: h("type"),
+    "delete-char": h("delete-char"),
+    "delete-word": h("delete-word"),
+    "delete-all": h("delete-all"),
+  };
+}
+
+const FILTER: Record<ActionOf<"filter">, Handler<"filter">> = {
+  ...lineHandlers<"filter">(
+    (s, _m, filter) => ({ state: settle({ ...s, filter }), effects: [] }),
+    (s) => s.filter,
+  ),
+  up: (s) => TREE.up(s),
+  down: (s) => TREE.down(s),
+  done: (s) => ({ state: { ...s, mode: { kind: "tree" } }, effects: [] }),
+  clear: (s) => ({ state: settle({ ...s, filter: "", mode: { kind: "tree" } }), effects: [] }),
+};
+
+const toTree = (s: UiState): Step => ({ state: { ...s, mode: { kind: "tree" } }, effects: [] });
+
+export const EDIT_FIELDS: { field: EditField; label: string }[] = [
+  { field: "notes", label: "notes" },
+  { field: "tags", label: "tags" },
+  { field: "expires_at", label: "expiry" },
+  { field: "env", label: "env var" },
 ];
 
 function currentText(row: KeyRow | undefined, field: EditField): string {
@@ -563,15 +634,18 @@ function currentText(row: KeyRow | undefined, field: EditField): string {
   return k?.[field] ?? "";
 }
 
-function editPickKey(state: UiState, path: string, key: Key): Step {
-  if (key.name === "escape" || key.name === "ctrl-c") {
-    return { state: { ...state, mode: { kind: "tree" } }, effects: [] };
-  }
-  const f = EDIT_FIELDS.find((e) => key.name === "char" && e.key === key.ch);
-  if (!f) return { state, effects: [] };
-  const text = currentText(state.rows.get(path), f.field);
-  return { state: { ...state, mode: { kind: "edit", path, field: f.field, text } }, effects: [] };
-}
+const startEdit = (field: EditField): Handler<"edit-pick"> => (s, m) => {
+  const text = currentText(s.rows.get(m.path), field);
+  return { state: { ...s, mode: { kind: "edit", path: m.path, field, text } }, effects: [] };
+};
+
+const EDIT_PICK: Record<ActionOf<"edit-pick">, Handler<"edit-pick">> = {
+  notes: startEdit("notes"),
+  tags: startEdit("tags"),
+  expires_at: startEdit("expires_at"),
+  env: startEdit("env"),
+  cancel: toTree,
+};
 
 /** Validate an edit and produce the new key sidecar, or an error to show. */
 export function applyEdit(
@@ -614,22 +688,18 @@ export function applyEdit(
   return { key };
 }
 
-function editKey(state: UiState, mode: Extract<Mode, { kind: "edit" }>, key: Key): Step {
-  if (key.name === "escape") return { state: { ...state, mode: { kind: "tree" } }, effects: [] };
-  if (key.name === "enter") {
-    const r = applyEdit(state.rows.get(mode.path)?.view?.key, mode.path, mode.field, mode.text);
-    if ("error" in r) {
-      return { state: { ...state, mode: { ...mode, error: r.error } }, effects: [] };
-    }
-    return {
-      state: { ...state, mode: { kind: "tree" } },
-      effects: [{ type: "save-key", key: r.key }],
-    };
-  }
-  const text = editText(mode.text, key);
-  if (text === undefined) return { state, effects: [] };
-  return { state: { ...state, mode: { ...mode, text, error: undefined } }, effects: [] };
-}
+const EDIT: Record<ActionOf<"edit">, Handler<"edit">> = {
+  ...lineHandlers<"edit">(
+    (s, m, text) => ({ state: { ...s, mode: { ...m, text, error: undefined } }, effects: [] }),
+    (_s, m) => m.text,
+  ),
+  save: (s, m) => {
+    const r = applyEdit(s.rows.get(m.path)?.view?.key, m.path, m.field, m.text);
+    if ("error" in r) return { state: { ...s, mode: { ...m, error: r.error } }, effects: [] };
+    return { state: { ...s, mode: { kind: "tree" } }, effects: [{ type: "save-key", key: r.key }] };
+  },
+  cancel: toTree,
+};
 
 export interface PickChoice {
   value: string;
@@ -659,51 +729,66 @@ export function pickChoices(state: UiState, picker: Picker): PickChoice[] {
   return all.filter((c) => fuzzyMatch(`${c.label} ${c.hint ?? ""}`.toLowerCase(), picker.query));
 }
 
-function pickKey(state: UiState, picker: Picker, key: Key): Step {
-  const choices = pickChoices(state, picker);
-  const set = (p: Picker): Step => ({
-    state: { ...state, mode: { kind: "pick", picker: p } },
-    effects: [],
-  });
-  if (key.name === "escape") return { state: { ...state, mode: { kind: "tree" } }, effects: [] };
-  if (key.name === "up") return set({ ...picker, index: Math.max(0, picker.index - 1) });
-  if (key.name === "down") {
-    return set({ ...picker, index: Math.min(choices.length - 1, picker.index + 1) });
-  }
-  if (key.name === "enter") {
-    const choice = choices[picker.index];
-    if (!choice) return { state, effects: [] };
+function setPicker(state: UiState, picker: Picker): Step {
+  return { state: { ...state, mode: { kind: "pick", picker } }, effects: [] };
+}
+
+const PICK: Record<ActionOf<"pick">, Handler<"pick">> = {
+  ...lineHandlers<"pick">(
+    (s, m, query) => setPicker(s, { ...m.picker, query, index: 0 }),
+    (_s, m) => m.picker.query,
+  ),
+  up: (s, { picker }) => setPicker(s, { ...picker, index: Math.max(0, picker.index - 1) }),
+  down: (s, { picker }) => {
+    const last = pickChoices(s, picker).length - 1;
+    return setPicker(s, { ...picker, index: Math.min(last, picker.index + 1) });
+  },
+  select: (s, { picker }) => {
+    const choice = pickChoices(s, picker)[picker.index];
+    if (!choice) return none(s);
     if (picker.kind === "provider") {
-      const p = state.providers.find((x) => x.id === choice.value);
-      const rec = state.rows.get(picker.path)?.view?.recognition;
+      const p = s.providers.find((x) => x.id === choice.value);
+      const rec = s.rows.get(picker.path)?.view?.recognition;
       const current = rec?.kind === "key" && rec.how === "explicit" ? rec : undefined;
-      const credQuery = "";
       const next: Picker = {
         kind: "credential",
         path: picker.path,
         provider: choice.value,
-        query: credQuery,
+        query: "",
         index: 0,
       };
       if (current?.credential && current.provider === choice.value) {
-        const list = pickChoices(state, next);
+        const list = pickChoices(s, next);
         next.index = Math.max(0, list.findIndex((c) => c.value === current.credential));
       } else if (p?.credential?.required) {
-        next.index = Math.min(1, pickChoices(state, next).length - 1);
+        next.index = Math.min(1, pickChoices(s, next).length - 1);
       }
-      return set(next);
+      return setPicker(s, next);
     }
     const mapping: Mapping = { provider: picker.provider! };
     if (choice.value) mapping.credential = choice.value;
     return {
-      state: { ...state, mode: { kind: "tree" } },
+      state: { ...s, mode: { kind: "tree" } },
       effects: [{ type: "save-map", path: picker.path, mapping }],
     };
-  }
-  const query = editText(picker.query, key);
-  if (query === undefined) return { state, effects: [] };
-  return set({ ...picker, query, index: 0 });
-}
+  },
+  cancel: toTree,
+};
+
+/** Every action of every mode's bindings has its handler here (the type says so). */
+const HANDLERS: Handlers = {
+  tree: TREE,
+  filter: FILTER,
+  help: { close: toTree },
+  "edit-pick": EDIT_PICK,
+  edit: EDIT,
+  pick: PICK,
+};
+
+/** The actions each mode handles (tests tie them to keymap.ts). */
+export const HANDLED_ACTIONS: { [M in ModeKind]: string[] } = Object.fromEntries(
+  Object.entries(HANDLERS).map(([mode, h]) => [mode, Object.keys(h)]),
+) as { [M in ModeKind]: string[] };
 
 // ---------------------------------------------------------------------------------------------
 // Events from the runner

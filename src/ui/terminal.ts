@@ -2,14 +2,17 @@
  * The thin runner: raw mode, the alternate screen, key decoding, full-frame redraws on every
  * change and on resize, and effects. The terminal is restored on every way out.
  */
-import { decodeKeys } from "./keys.ts";
+import { decodeKeys, type Key, PASTE_OFF, PASTE_ON } from "./keyboard.ts";
 import { render } from "./render.ts";
 import { type Effect, onKey, resize, type UiState } from "./state.ts";
 import type { Control } from "./effects.ts";
 
-const ENTER = "\x1b[?1049h\x1b[?25l\x1b[?7l\x1b[H\x1b[2J";
+const ENTER = `\x1b[?1049h\x1b[?25l\x1b[?7l${PASTE_ON}\x1b[H\x1b[2J`;
 // Clearing before leaving keeps a resized alternate screen from leaking into the main one (tmux).
-const LEAVE = "\x1b[0m\x1b[H\x1b[2J\x1b[?7h\x1b[?25h\x1b[?1049l";
+const LEAVE = `\x1b[0m\x1b[H\x1b[2J${PASTE_OFF}\x1b[?7h\x1b[?25h\x1b[?1049l`;
+
+/** How long the end of a paste may take before what arrived is taken as the whole paste. */
+const PASTE_WAIT_MS = 1000;
 
 export interface RunOptions {
   initial: UiState;
@@ -17,6 +20,11 @@ export interface RunOptions {
   perform(effect: Effect, c: Control): void;
   /** Called once the first frame is on screen (to load the rest in the background). */
   start?(c: Control): void;
+  /**
+   * How long a read that ends inside an escape sequence (a lone ESC) waits for the rest
+   * before it counts as the Escape key (KEYZ_ESC_DELAY_MS).
+   */
+  escDelayMs: number;
   /** Called once before the terminal is restored (e.g. to clear an OSC 52 clipboard). */
   beforeExit?(state: UiState): void | Promise<void>;
 }
@@ -45,14 +53,24 @@ export async function runTerminal(opts: RunOptions): Promise<number> {
   state = resize(state, size.width, size.height);
   let scheduled = false;
   let finished = false;
+  // What the last read left unfinished (a lone ESC, half a sequence, a paste without its end),
+  // and the timer that decides it when nothing follows.
+  let pending = "";
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let resolveExit!: (code: number) => void;
-  const exit = new Promise<number>((r) => resolveExit = r);
+  // A failure in a timer (a frame, a decided ESC) ends the run through the same restore.
+  let failExit!: (e: unknown) => void;
+  const exit = new Promise<number>((res, rej) => [resolveExit, failExit] = [res, rej]);
 
   const draw = () => {
     scheduled = false;
     if (finished) return;
-    const lines = render(state, { ...state.viewport, color: opts.color });
-    writeRaw(`\x1b[H${lines.join("\r\n")}`);
+    try {
+      const lines = render(state, { ...state.viewport, color: opts.color });
+      writeRaw(`\x1b[H${lines.join("\r\n")}`);
+    } catch (e) {
+      failExit(e);
+    }
   };
   const schedule = () => {
     if (scheduled) return;
@@ -85,31 +103,56 @@ export async function runTerminal(opts: RunOptions): Promise<number> {
   for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
 
   Deno.stdin.setRaw(true, { cbreak: false });
-  writeRaw(ENTER);
   try {
+    writeRaw(ENTER);
     draw();
     opts.start?.(control);
+    // Keys in order; false once one of them quits.
+    const handle = (keys: Key[]): boolean => {
+      for (const key of keys) {
+        const step = onKey(state, key);
+        state = step.state;
+        for (const e of step.effects) {
+          if (e.type === "quit") {
+            resolveExit(e.code);
+            return false;
+          }
+          opts.perform(e, control);
+        }
+      }
+      schedule();
+      return true;
+    };
+    const feed = (text: string, final: boolean): boolean => {
+      clearTimeout(timer);
+      const d = decodeKeys(pending + text, final);
+      pending = d.rest;
+      if (pending) {
+        const wait = d.waiting === "paste" ? PASTE_WAIT_MS : opts.escDelayMs;
+        timer = setTimeout(() => {
+          try {
+            if (!finished) feed("", true);
+          } catch (e) {
+            failExit(e);
+          }
+        }, wait);
+      }
+      return handle(d.keys);
+    };
     const reading = (async () => {
       const buf = new Uint8Array(4096);
       const dec = new TextDecoder();
       while (!finished) {
         const n = await Deno.stdin.read(buf);
         if (n === null) return resolveExit(0);
-        for (const key of decodeKeys(dec.decode(buf.subarray(0, n), { stream: true }))) {
-          const step = onKey(state, key);
-          state = step.state;
-          for (const e of step.effects) {
-            if (e.type === "quit") return resolveExit(e.code);
-            opts.perform(e, control);
-          }
-        }
-        schedule();
+        if (!feed(dec.decode(buf.subarray(0, n), { stream: true }), false)) return;
       }
     })();
     reading.catch(() => resolveExit(1));
     return await exit;
   } finally {
     finished = true;
+    clearTimeout(timer);
     try {
       await opts.beforeExit?.(state);
     } finally {

@@ -1,27 +1,8 @@
-/** Terminal cell widths: wide (CJK, fullwidth) characters take two cells, controls none. */
+/** Text fitted to terminal cells (widths from src/util/cells.ts: CJK and emoji take two). */
+import { cells as width, charCells as charWidth } from "../util/cells.ts";
+import { escapeTerminal } from "../util/text.ts";
 
-function isWide(c: number): boolean {
-  return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0x303e) ||
-    (c >= 0x3041 && c <= 0x33ff) || (c >= 0x3400 && c <= 0x4dbf) ||
-    (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xa000 && c <= 0xa4cf) ||
-    (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
-    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
-    (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
-    (c >= 0x1f900 && c <= 0x1f9ff) || (c >= 0x20000 && c <= 0x3fffd);
-}
-
-export function charWidth(ch: string): number {
-  const c = ch.codePointAt(0)!;
-  if (c < 0x20 || (c >= 0x7f && c < 0xa0)) return 0;
-  if (c >= 0x300 && c <= 0x36f) return 0; // combining marks
-  return isWide(c) ? 2 : 1;
-}
-
-export function width(s: string): number {
-  let w = 0;
-  for (const ch of s) w += charWidth(ch);
-  return w;
-}
+export { charWidth, width };
 
 /** Cut to at most `max` cells, ending with "…" when something was cut. */
 export function truncate(s: string, max: number): string {
@@ -38,6 +19,22 @@ export function truncate(s: string, max: number): string {
   return out + "…";
 }
 
+/** The last at most `max` cells, starting with "…" when something was cut (an edit field's end). */
+export function truncateStart(s: string, max: number): string {
+  if (max <= 0) return "";
+  if (width(s) <= max) return s;
+  const chars = [...s];
+  let out = "";
+  let w = 0;
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const cw = charWidth(chars[i]);
+    if (w + cw > max - 1) break;
+    out = chars[i] + out;
+    w += cw;
+  }
+  return "…" + out;
+}
+
 /** Exactly `n` cells: cut or padded with spaces on the right. */
 export function fit(s: string, n: number): string {
   const t = truncate(s, n);
@@ -50,10 +47,12 @@ export function fitRight(s: string, n: number): string {
   return " ".repeat(Math.max(0, n - width(t))) + t;
 }
 
-/** Replace control characters (a sidecar note may hold anything) so a line stays one line. */
+/**
+ * Data as display text (a sidecar note or a path may hold anything): controls and bidi
+ * overrides shown as visible escapes (escapeTerminal), so a line stays one line of `width`.
+ */
 export function clean(s: string): string {
-  // deno-lint-ignore no-control-regex
-  return s.replace(/[\x00-\x1f\x7f-\x9f]+/g, " ");
+  return escapeTerminal(s);
 }
 
 /**

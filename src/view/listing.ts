@@ -103,21 +103,35 @@ export function listingOf(
   return { rows, others, providers: providerChoices(providers), problems, config };
 }
 
+/** A balance as the balance order sees it: a listing row, a browser row, a folder's lowest. */
+export interface BalanceOf {
+  balance?: number;
+  /** "" or absent: a balance without a currency. */
+  currency?: string;
+}
+
+/** How `compareBalance` orders keys, in words (the browser says it when sorted by balance). */
+export const BALANCE_ORDER =
+  "lowest first within each currency, currencies A-Z, keys without a balance last";
+
 /**
- * Balance order, one rule for `keyz ls --sort balance` and the browser: lowest first (the keys
- * to top up), compared only within one currency: keys are grouped by currency (alphabetical),
- * keys without a balance last.
+ * The balance order of `keyz ls --sort balance` and the browser: amounts in different
+ * currencies are never compared. Keys with a balance come first, grouped by currency code
+ * (A-Z, a balance without a currency after them), each group lowest first: the keys to top
+ * up lead. Keys without a balance (spend, quota, never synced) come last. 0 for a tie.
  */
-export function compareRemaining(
-  a: Pick<ListingRow, "remaining" | "currency">,
-  b: Pick<ListingRow, "remaining" | "currency">,
-): number {
-  const has = (r: typeof a) => r.remaining !== undefined;
-  if (has(a) !== has(b)) return has(a) ? -1 : 1;
-  if (!has(a)) return 0;
-  const ca = a.currency ?? "", cb = b.currency ?? "";
-  if (ca !== cb) return ca < cb ? -1 : 1;
-  return a.remaining! - b.remaining!;
+export function compareBalance(a: BalanceOf, b: BalanceOf): number {
+  if (a.balance === undefined || b.balance === undefined) {
+    return (a.balance === undefined ? 1 : 0) - (b.balance === undefined ? 1 : 0);
+  }
+  const x = a.currency || "\uffff", y = b.currency || "\uffff";
+  if (x !== y) return x < y ? -1 : 1;
+  return a.balance - b.balance;
+}
+
+/** A listing row's balance (what is left: the balance, or the remaining limit). */
+export function balanceOf(r: Pick<ListingRow, "remaining" | "currency">): BalanceOf {
+  return { balance: r.remaining, currency: r.currency };
 }
 
 /** Every row of a listing, in order (see Listing.visit: do not keep the row). */
