@@ -334,7 +334,7 @@ Deno.test({
     await tmux.cmd("set-buffer", "-b", "kz", "qS");
     await tmux.cmd("paste-buffer", "-p", "-b", "kz", "-t", "k");
     await tmux.keys("k", "Escape");
-    screen = await tmux.waitFor("k", /wifi/);
+    screen = await tmux.waitFor("k", /main\s+deepseek/); // the filter is cleared
     assertMatch(screen, /keyz browse/);
     assert(!screen.includes("syncing"), screen);
 
