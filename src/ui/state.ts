@@ -7,6 +7,7 @@ import type { HistoryLine, KeySidecar, Mapping } from "../sidecars/schema.ts";
 import { SCHEMA_VERSION } from "../sidecars/layout.ts";
 import type { KeyState, KeyView } from "../view/keys.ts";
 import type { Key } from "./keys.ts";
+import { refusedEnvName } from "../keyenv/names.ts";
 import {
   BADGE_ORDER,
   badgesOf,
@@ -595,7 +596,8 @@ export function applyEdit(
       if (!t) delete key.env;
       else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(t)) {
         return { error: "letters, digits and _ only, e.g. OPENAI_API_KEY" };
-      } else key.env = t;
+      } else if (refusedEnvName(t)) return { error: `keyz never sets ${refusedEnvName(t)}` };
+      else key.env = t;
       break;
   }
   return { key };
