@@ -6,7 +6,7 @@ import { renderPrometheus } from "../check/prometheus.ts";
 import { parseDuration } from "../keyenv/duration.ts";
 import { viewKeys } from "../view/keys.ts";
 import { expandPaths, openContext } from "./context.ts";
-import { color, isQuiet, out, outJson, outLines, table } from "./output.ts";
+import { color, isQuiet, out, outJson, outLines, table, writeStdout } from "./output.ts";
 
 export const CHECK_FORMATS = ["text", "json", "prometheus"] as const;
 
@@ -63,7 +63,7 @@ export async function checkCommand(args: string[], opts: CheckOptions): Promise<
   const code = summary.attention ? ExitCode.attention : ExitCode.ok;
   if (format === "json") outJson(checkJson(checks, now));
   else if (format === "prometheus") {
-    Deno.stdout.writeSync(new TextEncoder().encode(renderPrometheus(views, checks)));
+    writeStdout(renderPrometheus(views, checks));
   } else {
     const rows = checks.flatMap((c) =>
       c.issues.map((i) => [color.red("!"), c.path, c.provider ?? "-", i.kind, i.message])

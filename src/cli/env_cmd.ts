@@ -8,13 +8,15 @@ import { type EnvFormat, type EnvPair, formatEnv } from "../keyenv/quote.ts";
 import {
   type Assignment,
   type Candidate,
+  defaultEnvName,
   parseSelector,
   resolveAssignments,
 } from "../keyenv/select.ts";
+import { escapeTerminal } from "../util/text.ts";
 import { normalizePassPath } from "../store/path.ts";
 import { resolveMapping, viewKeys } from "../view/keys.ts";
 import { type Context, expandPaths, openContext } from "./context.ts";
-import { debug, warn } from "./output.ts";
+import { debug, warn, writeStdout } from "./output.ts";
 
 export interface SelectOptions {
   provider: string[];
@@ -72,10 +74,14 @@ export async function selectAssignments(
   );
   const candidates: Candidate[] = wanted.map((w) => {
     const v = views.get(w.path);
+    const byDefault = defaultEnvName(v?.key?.env, v?.provider?.manifest.env);
+    if (w.name === undefined) {
+      for (const why of byDefault.refused) warn(`${escapeTerminal(w.path)}: ${why}`);
+    }
     return {
       path: w.path,
       explicitName: w.name,
-      defaultName: v?.key?.env ?? v?.provider?.manifest.env,
+      defaultName: byDefault.name,
       direct: w.direct,
     };
   });
@@ -116,6 +122,6 @@ export async function envCommand(
   }
   const ctx = await openContext({ quietProblems: true });
   const pairs = await decryptAssignments(ctx, await selectAssignments(ctx, args, opts));
-  Deno.stdout.writeSync(new TextEncoder().encode(formatEnv(pairs, opts.format)));
+  writeStdout(formatEnv(pairs, opts.format));
   return 0;
 }

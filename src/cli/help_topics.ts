@@ -4,6 +4,7 @@
  * `deno task schema`).
  */
 import { KeyzError } from "../errors.ts";
+import { writeStdout } from "./output.ts";
 
 export const HELP_TOPICS: Record<string, { title: string; body: string }> = {
   "exit-codes": {
@@ -142,7 +143,7 @@ interface HelpTree {
 
 /** `keyz help`, `keyz help sync`, `keyz help providers list`, `keyz help exit-codes`. */
 export function helpCommand(program: HelpTree, words: string[]): Promise<number> {
-  const write = (t: string) => Deno.stdout.writeSync(new TextEncoder().encode(t));
+  const write = (t: string) => writeStdout(t);
   if (words.length === 0) {
     write(program.helpInformation());
     write(`\nTopics (keyz help <topic>): ${topicNames().join(", ")}\n`);
