@@ -8,6 +8,7 @@ import type { Mapping } from "../sidecars/schema.ts";
 import { KeyzError } from "../errors.ts";
 import { normalizePassPath } from "../store/path.ts";
 import { debug, warn } from "./output.ts";
+import { escapeTerminal } from "../util/text.ts";
 
 export interface Context {
   storeDir: string;
@@ -46,12 +47,16 @@ export async function openContext(
     for (const p of providers.problems) warn(`bad manifest skipped: ${formatProblem(p)}`);
   }
   const sidecars = new Sidecars(storeDir);
+  const { map, skipped } = haveStore
+    ? await sidecars.readMapChecked()
+    : { map: {}, skipped: [] as string[] };
+  for (const line of skipped) warn(escapeTerminal(line));
   return {
     storeDir,
     store: new PassCliStore(storeDir),
     sidecars,
     providers,
-    map: haveStore ? await sidecars.readMap() : {},
+    map,
   };
 }
 

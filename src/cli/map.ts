@@ -6,7 +6,7 @@ import { acquireLock } from "../sidecars/lock.ts";
 import { recordChanges } from "../git/git.ts";
 import { readStoreConfig } from "../config/store_config.ts";
 import { existingEntry, openContext } from "./context.ts";
-import { out } from "./output.ts";
+import { out, warn } from "./output.ts";
 
 export function parseParams(items: string[]): Record<string, string> {
   const params: Record<string, string> = {};
@@ -39,7 +39,7 @@ export async function mapCommand(
   if (flags.credential) mapping.credential = await existingEntry(ctx, flags.credential);
   const params = parseParams(flags.param);
   if (Object.keys(params).length) mapping.params = params;
-  const lock = await acquireLock(ctx.storeDir, "map");
+  const lock = await acquireLock(ctx.storeDir, "map", { warn });
   try {
     const map = await ctx.sidecars.readMap();
     map[p] = mapping;
@@ -58,7 +58,7 @@ export async function mapCommand(
 export async function unmapCommand(path: string): Promise<number> {
   const ctx = await openContext();
   const p = await existingEntry(ctx, path);
-  const lock = await acquireLock(ctx.storeDir, "unmap");
+  const lock = await acquireLock(ctx.storeDir, "unmap", { warn });
   try {
     const map = await ctx.sidecars.readMap();
     if (!map[p]) {

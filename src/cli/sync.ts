@@ -84,7 +84,7 @@ export async function syncCommand(args: string[], flags: SyncFlags): Promise<num
   const ctx = await openContext();
   const paths = await selectPaths(ctx, args, flags);
   const cfg = await readStoreConfig(ctx.storeDir);
-  const lock = await acquireLock(ctx.storeDir, "sync");
+  const lock = await acquireLock(ctx.storeDir, "sync", { warn });
   let results: SyncResult[];
   let gitError: KeyzError | undefined;
   const bar = progress();
@@ -111,7 +111,7 @@ export async function syncCommand(args: string[], flags: SyncFlags): Promise<num
     const mode = flags.git ?? cfg.git ?? "commit";
     try {
       const message = commitMessage(results);
-      const committed = await recordChanges(ctx.storeDir, mode, message);
+      const committed = await recordChanges(ctx.storeDir, mode, message, { note: debug });
       debug(`git (${mode}): ${committed ? `committed "${message}"` : "no commit"}`);
     } catch (e) {
       if (!(e instanceof KeyzError)) throw e;

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { KeyzError } from "../errors.ts";
 import { GIT_MODES } from "../git/git.ts";
 import { paths } from "../sidecars/sidecars.ts";
+import { readKeyzText } from "../sidecars/files.ts";
 
 const Threshold = z.strictObject({
   min_balance: z.number().min(0).optional(),
@@ -24,13 +25,9 @@ export type Threshold = z.infer<typeof Threshold>;
 
 export async function readStoreConfig(storeDir: string): Promise<StoreConfig> {
   const file = `${storeDir}/${paths.config}`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return {};
-    throw e;
-  }
+  await Promise.resolve();
+  const text = readKeyzText(storeDir, paths.config); // never through a link
+  if (text === undefined) return {};
   const errors: ParseError[] = [];
   const value = parse(text, errors, { allowTrailingComma: true });
   if (errors.length) {

@@ -8,6 +8,7 @@ import type { ParseError } from "jsonc-parser";
 import { Manifest } from "./manifest.ts";
 import { BUILTIN_MANIFESTS } from "./builtin.ts";
 import { sha256Hex } from "../util/hash.ts";
+import { isKeyzFolder } from "../sidecars/files.ts";
 
 export type ProviderSource = "built-in" | "user" | "store";
 
@@ -190,7 +191,10 @@ export async function loadProviders(opts: LoadOptions): Promise<ProviderSet> {
     source: "built-in" as const,
   }));
   if (opts.userDir) files.push(...await readFolder(opts.userDir, "user"));
-  if (opts.storeDir) files.push(...await readFolder(`${opts.storeDir}/.keyz/providers`, "store"));
+  // Store manifests only from a real folder (a link there would read files from anywhere).
+  if (opts.storeDir && isKeyzFolder(opts.storeDir, ".keyz/providers")) {
+    files.push(...await readFolder(`${opts.storeDir}/.keyz/providers`, "store"));
+  }
   return mergeManifests(files);
 }
 

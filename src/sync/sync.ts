@@ -3,7 +3,7 @@
  * providers concurrently under a global and a per-provider cap, and record every outcome in
  * the sidecars. One key's failure never stops the others; last good figures are kept.
  */
-import { FetchError, type FetchErrorKind, KeyzError } from "../errors.ts";
+import { FetchError, type FetchErrorKind, KeyzError, StoreFileError } from "../errors.ts";
 import { hostsOf, type ProviderSet } from "../providers/load.ts";
 import type { PassStore } from "../store/store.ts";
 import type { Secret } from "../store/secret.ts";
@@ -145,7 +145,27 @@ export async function syncKeys(opts: SyncOptions): Promise<SyncResult[]> {
     return limiter;
   };
 
-  await Promise.all([...accounts.values()].map(syncAccount));
+  await Promise.all(
+    [...accounts.values()].map((job) => syncAccount(job).catch((e) => fileFailed(job, e))),
+  );
+
+  /**
+   * A file of one account that cannot be written (a link in its path, a name too long) fails
+   * that account's keys, with the line naming the file; a full or read-only disk fails the run.
+   */
+  function fileFailed(job: AccountJob, e: unknown): void {
+    if (!(e instanceof StoreFileError) || e.wholeStore) throw e;
+    for (const path of job.paths) {
+      if (results.has(path)) continue;
+      record({
+        path,
+        provider: job.providerId,
+        status: "error",
+        error: { kind: "config", message: `${e.message} (${e.hint})` },
+        metadata: null,
+      });
+    }
+  }
 
   async function syncAccount(job: AccountJob): Promise<void> {
     const manifest = opts.providers.providers.get(job.providerId)!.manifest;
@@ -263,6 +283,7 @@ async function ensureKeySidecar(
   if (current?.provider === job.providerId && current.account === job.id) return warning;
   await sidecars.writeKey({
     ...(current ?? { schema_version: SCHEMA_VERSION, path }),
+    path, // the file's location comes from the entry, never from a field inside the file
     provider: job.providerId,
     account: job.id,
   });
