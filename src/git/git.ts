@@ -21,9 +21,13 @@ export { GIT_MODES, type GitMode };
 /** The only pathspec keyz ever hands to git. */
 const PATHSPEC = [`:(top,literal)${KEYZ_DIR}`];
 
-async function git(storeDir: string, args: string[], opts: { stdin?: string } = {}) {
+async function git(
+  storeDir: string,
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string> } = {},
+) {
   return await runProcess("git", ["-C", storeDir, "-c", "core.quotepath=off", ...args], {
-    env: childEnv({ GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" }),
+    env: childEnv({ GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", ...opts.env }),
     stdin: opts.stdin,
   });
 }
@@ -251,7 +255,7 @@ export async function recordChanges(
         "true"
       ? ["-S"]
       : [];
-  const commit = await git(storeDir, [
+  let commit = await git(storeDir, [
     "commit",
     "--quiet",
     "--no-verify",
@@ -262,8 +266,37 @@ export async function recordChanges(
     "--",
     ...PATHSPEC,
   ]);
+  if (commit.code !== 0 && /does not have a commit checked out/.test(commit.stderr)) {
+    commit = await commitThroughTempIndex(storeDir, message, sign);
+  }
   if (commit.code !== 0) throw gitError("commit", commit.stderr || commit.stdout);
   return true;
+}
+
+/**
+ * The commit of `.keyz` alone through a temporary index (HEAD plus the `.keyz` changes), for
+ * when `commit --only` cannot: it refuses to put a folder where HEAD holds a link, which is
+ * what moving a pushed link aside does (see prepareKeyzDir). The real index already holds the
+ * same `.keyz` entries (staged above) and keeps the user's other staged changes.
+ */
+async function commitThroughTempIndex(
+  storeDir: string,
+  message: string,
+  sign: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const index = await Deno.makeTempFile({ prefix: "keyz-index-" });
+  try {
+    const env = { GIT_INDEX_FILE: index };
+    for (const args of [["read-tree", "HEAD"], ["add", "-A", "--", ...PATHSPEC]]) {
+      const r = await git(storeDir, args, { env });
+      if (r.code !== 0) return r;
+    }
+    return await git(storeDir, ["commit", "--quiet", "--no-verify", ...sign, "-m", message], {
+      env,
+    });
+  } finally {
+    await Deno.remove(index).catch(() => {});
+  }
 }
 
 /** The error to give when `.git/index.lock` (young, so kept) is what makes git fail. */

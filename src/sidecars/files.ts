@@ -360,6 +360,7 @@ export function keyzLinks(storeDir: string): string[] {
       return;
     }
     for (const e of entries) {
+      if (BROKEN_RE.test(e.name)) continue; // moved aside already: ignored by keyz and git
       if (e.isSymlink) out.push(`${rel}/${e.name}`);
       else if (e.isDirectory) walk(`${rel}/${e.name}`);
     }
@@ -477,6 +478,9 @@ export function parseJsonText<T>(text: string, file: string, schema: z.ZodType<T
     error: new KeyzError("sidecar", `${file}: ${field}: ${issue.message}`, repairHint(file)),
   };
 }
+
+/** Files moved aside by quarantine (`.gitignore`: `*.broken-*`). */
+const BROKEN_RE = /\.broken-/;
 
 /** `<name>.broken-<stamp>`, the name shortened when needed to fit the file-name limit. */
 function brokenName(name: string): string {
