@@ -5,6 +5,7 @@
  */
 import { KeyzError } from "../errors.ts";
 import { writeStdout } from "./output.ts";
+import { refusedEnvNamesDoc } from "../keyenv/names.ts";
 
 export const HELP_TOPICS: Record<string, { title: string; body: string }> = {
   "exit-codes": {
@@ -76,6 +77,13 @@ Decrypts only the selected keys and prints quoted assignments. Each key's variab
 key sidecar's env, else its provider's usual one (e.g. OPENROUTER_API_KEY); NAME=PATH names
 it. Two keys claiming one variable is an error unless --use PATH or NAME=PATH picks one.
 Keys are refused on a terminal (use eval, a pipe or a file; --force overrides).
+
+Names that make a shell, the dynamic loader, an interpreter or a common tool run code, read
+its settings from elsewhere or send its traffic elsewhere are never set: a key sidecar's or
+provider's env naming one is passed over with a warning (the provider's name is used if it
+is allowed), and NAME=PATH with one is refused. Compared case-insensitively (zsh ties path
+to PATH); a name ending in * is a prefix, one starting with * a suffix:
+  ${refusedEnvNamesDoc(88).join("\n  ")}
 
   eval "$(keyz env api/openrouter)"                        # sh, bash, zsh
   keyz env --format fish api/openrouter | source           # fish

@@ -140,9 +140,18 @@ export function refusedEnvName(name: string): string | undefined {
   return undefined;
 }
 
-/** The whole list as documentation lines (README, `keyz help env`). */
-export function refusedEnvNamesDoc(): string {
+/** The whole list for documentation (`keyz help env`), as lines of at most `width`. */
+export function refusedEnvNamesDoc(width = 90): string[] {
   const prefixes = PREFIXES.map(([p]) => `${p}*`);
   const suffixes = SUFFIXES.map(([s]) => `*${s}`);
-  return [...Object.keys(EXACT), ...prefixes, ...suffixes].join(" ");
+  const lines: string[] = [];
+  let line = "";
+  for (const word of [...Object.keys(EXACT), ...prefixes, ...suffixes]) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
 }
