@@ -18,6 +18,7 @@ import { asKeyzError, ExitCode, osProblem, StoreFileError } from "../src/errors.
 import { refusedEnvName } from "../src/keyenv/names.ts";
 import { defaultEnvName, parseSelector } from "../src/keyenv/select.ts";
 import { applyEdit } from "../src/ui/state.ts";
+import { acquireLock } from "../src/sidecars/lock.ts";
 
 async function tempStore(): Promise<string> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "keyz-files-" }));
@@ -242,4 +243,24 @@ Deno.test("environment names that run code are refused; every built-in provider'
   const edit = applyEdit(undefined, "api/x", "env", "LD_PRELOAD");
   assert("error" in edit && /keyz never sets LD_/.test(edit.error), JSON.stringify(edit));
   assert("key" in applyEdit(undefined, "api/x", "env", "MY_API_KEY"));
+});
+
+Deno.test("taking the lock checks every folder afresh (a long-lived browser after a git pull)", async () => {
+  const dir = await tempStore();
+  try {
+    await writeAtomic(dir, ".keyz/keys/a/x.json", "{}");
+    // A pull replaces the folder by a link while the process runs.
+    await Deno.rename(`${dir}/.keyz/keys/a`, `${dir}/elsewhere`);
+    await Deno.symlink(`${dir}/elsewhere`, `${dir}/.keyz/keys/a`);
+    const lock = await acquireLock(dir, "test");
+    try {
+      let err: unknown;
+      await writeAtomic(dir, ".keyz/keys/a/x.json", "{}").catch((e) => err = e);
+      assert(isFileError("symlink", /keys\/a$/)(err), String(err));
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

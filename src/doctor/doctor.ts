@@ -97,7 +97,11 @@ async function checkGpg(storeDir: string): Promise<Check[]> {
           "keyz decrypts through pass, which needs your gpg secret key: set GNUPGHOME or import the key (keyz cannot run gpg itself; try `pass show <entry>`)",
       },
   );
-  const gpgId = await Deno.readTextFile(`${storeDir}/.gpg-id`).catch(() => undefined);
+  // A pushed link would make doctor print another file's first lines: never followed.
+  const linked = await Deno.lstat(`${storeDir}/.gpg-id`).then((s) => s.isSymlink, () => false);
+  const gpgId = linked
+    ? undefined
+    : await Deno.readTextFile(`${storeDir}/.gpg-id`).catch(() => undefined);
   const ids = (gpgId ?? "").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
   out.push(
     ids.length
@@ -105,8 +109,12 @@ async function checkGpg(storeDir: string): Promise<Check[]> {
       : {
         id: "gpg-id",
         status: "fail",
-        message: `${storeDir}/.gpg-id is ${gpgId === undefined ? "missing" : "empty"}`,
-        hint: "run `pass init <gpg-id>`",
+        message: `${storeDir}/.gpg-id is ${
+          linked ? "a symbolic link" : gpgId === undefined ? "missing" : "empty"
+        }`,
+        hint: linked
+          ? "replace the link by the file (`pass init <gpg-id>`)"
+          : "run `pass init <gpg-id>`",
         file: ".gpg-id",
       },
   );

@@ -68,6 +68,14 @@ function segments(storeDir: string, rel: string): string[] {
  */
 const verifiedDirs = new Set<string>();
 
+/**
+ * Check every folder afresh from now on. Called when a writer takes the lock: a long-running
+ * process (the browser) must not trust what it saw before a `git pull` changed the store.
+ */
+export function forgetVerifiedFolders(): void {
+  verifiedDirs.clear();
+}
+
 function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
   try {
     return Deno.lstatSync(path);

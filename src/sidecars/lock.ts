@@ -6,6 +6,7 @@
  */
 import { fileError as fileErrorOf, KeyzError, StoreFileError } from "../errors.ts";
 import {
+  forgetVerifiedFolders,
   KEYZ_DIR,
   openNoFollow,
   prepareKeyzDir,
@@ -57,6 +58,7 @@ export async function acquireLock(
   opts: { warn?: (line: string) => void } = {},
 ): Promise<StoreLock> {
   const file = `${storeDir}/${LOCK}`;
+  forgetVerifiedFolders();
   for (let tries = 0; tries < 5; tries++) {
     let f: Deno.FsFile;
     try {

@@ -251,6 +251,7 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
   };
   const userProviders = `${opts.configDir}/providers`;
   const storeProviders = `${opts.storeDir}/.keyz/providers`;
+  const storeProvidersReal = keyzReal && isRealDir(storeProviders);
   // A linked .keyz stamps as absent here (lstat), and is read as absent.
   next.map = await stamped(
     old?.map,
@@ -268,7 +269,7 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
       userProviders,
       storeProviders,
       ...manifestFiles(userProviders),
-      ...manifestFiles(storeProviders),
+      ...(storeProvidersReal ? manifestFiles(storeProviders) : []),
     ],
     async (p) => serializeProviders(await p.readProviders(opts.configDir, opts.storeDir)),
   );
