@@ -1,3 +1,5 @@
+import { escapeTerminal } from "./util/text.ts";
+
 /**
  * One error class for everything keyz reports to a user. Each failure class has a stable
  * exit code (never renumbered; documented in README.md "Exit codes").
@@ -133,9 +135,128 @@ export class NotAKeyError extends Error {
   }
 }
 
+/** What is wrong with one file or folder of the store (an OS error, or a check of keyz's own). */
+export type FileProblem =
+  | "symlink"
+  | "bad_path"
+  | "name_too_long"
+  | "no_space"
+  | "read_only"
+  | "permission"
+  | "not_a_directory"
+  | "is_a_directory"
+  | "missing"
+  | "io"
+  | "other";
+
+const problemText: Record<FileProblem, [what: string, hint: string]> = {
+  symlink: [
+    "is a symbolic link",
+    "keyz never reads or writes through links in .keyz: remove the link, or run `keyz doctor --fix` to move it aside",
+  ],
+  bad_path: [
+    "is not a place keyz writes (the name came from data)",
+    "fix the name in the file that holds it",
+  ],
+  name_too_long: ["has a name longer than 255 bytes", "use a shorter pass entry name"],
+  no_space: ["cannot be written: no space left on the device", "free some space, then run again"],
+  read_only: [
+    "cannot be written: read-only file system",
+    "keyz writes below <store>/.keyz: make the store writable",
+  ],
+  permission: ["cannot be accessed: permission denied", "check the owner and permissions"],
+  not_a_directory: [
+    "cannot be reached: a file stands where a folder is needed",
+    "move that file out of the way",
+  ],
+  is_a_directory: ["is a folder where a file is expected", "move the folder out of the way"],
+  missing: ["does not exist", "check the path"],
+  io: ["cannot be read or written: input/output error", "check the disk"],
+  other: ["cannot be read or written", "check the file"],
+};
+
+/**
+ * A file of the store that keyz may not or cannot read or write, naming it (`file`: absolute).
+ * Exit code 3 (store/environment). A problem of the whole file system (full, read-only) is
+ * `wholeStore`: every other write would fail alike.
+ */
+export class StoreFileError extends KeyzError {
+  readonly file: string;
+  readonly problem: FileProblem;
+  constructor(file: string, problem: FileProblem, detail?: string, options?: ErrorOptions) {
+    const [what, hint] = problemText[problem];
+    super("store", `${escapeTerminal(file)} ${detail ?? what}`, hint, options);
+    this.name = "StoreFileError";
+    this.file = file;
+    this.problem = problem;
+  }
+  get wholeStore(): boolean {
+    return this.problem === "no_space" || this.problem === "read_only";
+  }
+}
+
+/** The problem class of an OS error (Deno's errors carry the errno name in `code`). */
+export function osProblem(e: unknown): FileProblem | undefined {
+  const code = e instanceof Error ? (e as { code?: unknown }).code : undefined;
+  switch (code) {
+    case "ENOSPC":
+    case "EDQUOT":
+      return "no_space";
+    case "EROFS":
+      return "read_only";
+    case "EACCES":
+    case "EPERM":
+      return "permission";
+    case "ENOTDIR":
+      return "not_a_directory";
+    case "EISDIR":
+      return "is_a_directory";
+    case "ENOENT":
+      return "missing";
+    case "ENAMETOOLONG":
+      return "name_too_long";
+    case "ELOOP":
+      return "symlink";
+    case "EIO":
+      return "io";
+    default:
+      return undefined;
+  }
+}
+
+/** An OS error while reading or writing `file`, as a StoreFileError naming it; else `e`. */
+export function fileError(file: string, e: unknown): unknown {
+  if (e instanceof KeyzError) return e;
+  const problem = osProblem(e);
+  return problem ? new StoreFileError(file, problem, undefined, { cause: e }) : e;
+}
+
+/** The path in a Deno file-system error message (`...: open '/x/y'`), if any. */
+function pathInMessage(message: string): string | undefined {
+  return /: [a-z_]+ '(.*)'(?: -> '.*')?$/.exec(message)?.[1];
+}
+
+/**
+ * Whoever reads keyz's output went away (`keyz ls | head -1`): thrown by the output writers
+ * (src/cli/output.ts) so that `finally` blocks run; the top level then ends quietly with 0.
+ */
+export class OutputClosed extends Error {
+  constructor(options?: ErrorOptions) {
+    super("the reader of keyz's output went away", options);
+    this.name = "OutputClosed";
+  }
+}
+
 /** Turn anything thrown into a KeyzError for the top-level handler. */
 export function asKeyzError(e: unknown): KeyzError {
   if (e instanceof KeyzError) return e;
+  const problem = osProblem(e);
+  if (problem && e instanceof Error) {
+    // An ordinary OS failure (full disk, read-only store, a file in the way): not a bug.
+    return new StoreFileError(pathInMessage(e.message) ?? "a file", problem, undefined, {
+      cause: e,
+    });
+  }
   if (e instanceof Deno.errors.NotCapable) {
     return new KeyzError(
       "config",

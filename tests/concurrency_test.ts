@@ -90,7 +90,7 @@ Deno.test("recovery: a dead owner's lock is taken over, temp files removed, a to
   }
 });
 
-Deno.test("symlinks: .keyz or a folder in it leading outside the store is refused", async () => {
+Deno.test("symlinks: a linked .keyz is refused; a linked folder in it is moved aside, never followed", async () => {
   const store = await makeStore({ entries: { "deepseek/a": "sk-CANARY-symlink-1" } });
   const server = await startServer([{ path: "/user/balance", body: BODY }]);
   const outside = await Deno.makeTempDir({ prefix: "keyz-outside-" });
@@ -100,29 +100,30 @@ Deno.test("symlinks: .keyz or a folder in it leading outside the store is refuse
 
     await Deno.symlink(outside, keyz);
     const r1 = await runKeyz(["sync", "--all"], { env });
-    assertEquals(r1.code, 2, r1.stderr);
-    assertMatch(r1.stderr, /^keyz: \S+\/\.keyz is a symlink leading outside the store \(/);
+    assertEquals(r1.code, 3, r1.stderr);
+    assertMatch(r1.stderr, /^keyz: \S+\/\.keyz is a symbolic link \(keyz never reads or writes/);
     const map = await runKeyz(["map", "deepseek/a", "deepseek"], { env });
-    assertEquals(map.code, 2, map.stderr);
-    assertMatch(map.stderr, /symlink leading outside the store/);
+    assertEquals(map.code, 3, map.stderr);
+    assertMatch(map.stderr, /\.keyz is a symbolic link/);
     assertEquals([...Deno.readDirSync(outside)], [], "something was written outside");
     await Deno.remove(keyz);
 
-    for (const sub of ["history", "accounts", "keys"]) {
-      await Deno.mkdir(keyz, { recursive: true });
-      await Deno.symlink(outside, `${keyz}/${sub}`);
+    // Leading outside or staying inside .keyz: a link is never followed.
+    for (const sub of ["history", "accounts", "keys", "inside"]) {
+      await Deno.mkdir(`${keyz}/real`, { recursive: true });
+      const name = sub === "inside" ? "history" : sub;
+      await Deno.symlink(sub === "inside" ? `${keyz}/real` : outside, `${keyz}/${name}`);
       const r = await runKeyz(["sync", "--all"], { env });
-      assert(r.code !== 0, `${sub}: ${r.stdout}`);
-      assertMatch(r.stderr, new RegExp(`\\.keyz/${sub} is a symlink leading outside the store`));
+      assertEquals(r.code, 0, `${sub}: ${r.stdout}${r.stderr}`);
+      assertMatch(
+        r.stderr,
+        new RegExp(`\\.keyz/${name} was a symbolic link \\(never followed\\); moved aside`),
+      );
       assertEquals([...Deno.readDirSync(outside)], [], `${sub}: something was written outside`);
+      assertEquals([...Deno.readDirSync(`${keyz}/real`)], [], `${sub}: written through the link`);
+      assert(Deno.lstatSync(`${keyz}/${name}`).isDirectory);
       await Deno.remove(keyz, { recursive: true });
     }
-
-    // A link that stays inside .keyz is fine.
-    await Deno.mkdir(`${keyz}/real-history`, { recursive: true });
-    await Deno.symlink(`${keyz}/real-history`, `${keyz}/history`);
-    const ok = await runKeyz(["sync", "--all"], { env });
-    assertEquals(ok.code, 0, ok.stderr);
   } finally {
     await server.close();
     await store.cleanup();

@@ -176,3 +176,60 @@ Deno.test("keyz doctor: a key whose provider needs an admin key that is not link
     await store.cleanup();
   }
 });
+
+Deno.test("a broken map.json: the hint names doctor --fix, which moves it aside and restores it from git", async () => {
+  const store = await makeStore({ git: true, entries: { "misc/custom/key": "sk-CANARY-doc-2" } });
+  const env = { ...store.env, NO_COLOR: "1" };
+  const map = `${store.storeDir}/.keyz/map.json`;
+  try {
+    assertEquals((await runKeyz(["map", "misc/custom/key", "deepseek"], { env })).code, 0);
+    const good = await Deno.readTextFile(map);
+    await Deno.writeTextFile(map, good.slice(0, 20)); // a bad merge by hand, never committed
+    const ls = await runKeyz(["ls"], { env });
+    assertEquals(ls.code, 2, ls.stderr);
+    assertMatch(ls.stderr, /map\.json is not valid JSON \(run `keyz doctor --fix`: it moves/);
+    const fix = await runKeyz(["doctor", "--fix", "--json"], { env });
+    const c = (JSON.parse(fix.stdout) as { checks: Check[] }).checks.find((c) =>
+      c.id === "sidecar"
+    )!;
+    assertEquals(c.fixed, true, fix.stdout);
+    assertMatch(
+      c.message,
+      /moved aside to \.keyz\/map\.json\.broken-.*; restored the version of commit [0-9a-f]{8}/,
+    );
+    assertEquals(await Deno.readTextFile(map), good);
+    const after = await runKeyz(["show", "misc/custom/key", "--json"], { env });
+    assertEquals(JSON.parse(after.stdout).mapped, "explicit", after.stderr);
+  } finally {
+    await store.cleanup();
+  }
+});
+
+Deno.test("doctor --fix takes the store lock like every writer", async () => {
+  const store = await makeStore({ entries: { "api/deepseek/main": "sk-CANARY-doc-3" } });
+  try {
+    await Deno.mkdir(`${store.storeDir}/.keyz`);
+    const held = await Deno.open(`${store.storeDir}/.keyz/lock`, {
+      read: true,
+      write: true,
+      create: true,
+    });
+    try {
+      await held.lock(true);
+      await held.write(new TextEncoder().encode(`${Deno.pid} 2026-01-01T00:00:00Z sync\n`));
+      const fix = await runKeyz(["doctor", "--fix"], { env: store.env });
+      assertEquals(fix.code, 5, fix.stdout + fix.stderr);
+      assertMatch(fix.stderr, /the store is locked by keyz process \d+/);
+      // Without --fix, doctor only reads: it reports the holder.
+      const look = await runKeyz(["doctor", "--json"], { env: store.env });
+      const lock = (JSON.parse(look.stdout) as { checks: Check[] }).checks.find((c) =>
+        c.id === "lock"
+      );
+      assertEquals(lock?.status, "info");
+    } finally {
+      held.close();
+    }
+  } finally {
+    await store.cleanup();
+  }
+});

@@ -86,9 +86,11 @@ Deno.test("offline: one summary line, figures kept with their age, nothing commi
     // The states are distinct and the figure is still the last good one, aged from its fetch.
     const ls = await runKeyz(["ls"], { env: offline });
     assertMatch(ls.stdout, /api\/deepseek\/main\s+deepseek\s+3\.50 CNY\s+network\s+\d+s/);
-    const show = JSON.parse((await runKeyz(["show", "api/deepseek/main", "--json"], {
-      env: offline,
-    })).stdout);
+    const show = JSON.parse(
+      (await runKeyz(["show", "api/deepseek/main", "--json"], {
+        env: offline,
+      })).stdout,
+    );
     assertEquals(show.state, "network");
     assertEquals(show.metadata.balance, 3.5);
     assertEquals(show.last_error.kind, "network");
@@ -111,9 +113,11 @@ Deno.test("offline: one summary line, figures kept with their age, nothing commi
       });
       assertEquals(a.code, 1);
       assertMatch(a.stdout, /api\/deepseek\/main\s+deepseek\s+auth: HTTP 401/);
-      const s = JSON.parse((await runKeyz(["show", "api/deepseek/main", "--json"], {
-        env: offline,
-      })).stdout);
+      const s = JSON.parse(
+        (await runKeyz(["show", "api/deepseek/main", "--json"], {
+          env: offline,
+        })).stdout,
+      );
       assertEquals(s.state, "auth");
     } finally {
       await revoked.close();

@@ -9,7 +9,7 @@ import { isKeyState } from "../view/judge.ts";
 import { escapeTerminal } from "../util/text.ts";
 import { isoSeconds } from "../util/time.ts";
 import { expandPaths, openContext, viewsOf } from "./context.ts";
-import { color, isQuiet, out, outJson, outLines, table } from "./output.ts";
+import { color, isQuiet, out, outJson, outLines, table, writeStdout } from "./output.ts";
 
 export const CHECK_FORMATS = ["text", "json", "prometheus"] as const;
 
@@ -66,7 +66,7 @@ export async function checkCommand(args: string[], opts: CheckOptions): Promise<
   const code = summary.attention ? ExitCode.attention : ExitCode.ok;
   if (format === "json") outJson(checkJson(checks, now));
   else if (format === "prometheus") {
-    Deno.stdout.writeSync(new TextEncoder().encode(renderPrometheus(views, checks)));
+    writeStdout(renderPrometheus(views, checks));
   } else {
     const rows = checks.flatMap((c) =>
       c.issues.map((i) => [

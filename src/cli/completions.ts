@@ -6,6 +6,7 @@
  */
 import type { CommandUnknownOpts as Command, Option } from "@commander-js/extra-typings";
 import { KeyzError } from "../errors.ts";
+import { writeStdout } from "./output.ts";
 
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 export type Shell = typeof SHELLS[number];
@@ -166,7 +167,7 @@ export function completionScript(shell: string): string {
 }
 
 export function completionsCommand(shell: string): Promise<number> {
-  Deno.stdout.writeSync(new TextEncoder().encode(completionScript(shell)));
+  writeStdout(completionScript(shell));
   return Promise.resolve(0);
 }
 
@@ -200,6 +201,6 @@ export async function completeCommand(program: Command, words: string[]): Promis
   } catch {
     out = [];
   }
-  if (out.length) Deno.stdout.writeSync(new TextEncoder().encode(out.join("\n") + "\n"));
+  if (out.length) writeStdout(out.join("\n") + "\n");
   return 0;
 }

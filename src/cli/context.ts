@@ -11,6 +11,7 @@ import { normalizePassPath } from "../store/path.ts";
 import { debug, warn } from "./output.ts";
 import { type EntryView, viewEntry, type ViewSources } from "../view/entries.ts";
 import { fileSources } from "../view/file_sources.ts";
+import { escapeTerminal } from "../util/text.ts";
 
 export interface Context {
   storeDir: string;
@@ -62,13 +63,17 @@ export async function openContext(
     for (const line of problemLines(providers.problems)) warn(`bad manifest skipped: ${line}`);
   }
   const sidecars = new Sidecars(storeDir);
+  const { map, skipped } = haveStore
+    ? await sidecars.readMapChecked()
+    : { map: {}, skipped: [] as string[] };
+  for (const line of skipped) warn(escapeTerminal(line));
   return {
     storeDir,
     configDir: env.configDir(),
     store: new PassCliStore(storeDir),
     sidecars,
     providers,
-    map: haveStore ? await sidecars.readMap() : {},
+    map,
   };
 }
 

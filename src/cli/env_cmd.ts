@@ -8,14 +8,16 @@ import { type EnvFormat, type EnvPair, formatEnv } from "../keyenv/quote.ts";
 import {
   type Assignment,
   type Candidate,
+  defaultEnvName,
   parseSelector,
   resolveAssignments,
 } from "../keyenv/select.ts";
+import { escapeTerminal } from "../util/text.ts";
 import { normalizePassPath } from "../store/path.ts";
 import { baseStateOf, viewEntry } from "../view/entries.ts";
 import { isKeyState } from "../view/judge.ts";
 import { type Context, expandPaths, openContext, sourcesOf } from "./context.ts";
-import { debug, warn } from "./output.ts";
+import { debug, warn, writeStdout } from "./output.ts";
 
 export interface SelectOptions {
   provider: string[];
@@ -79,10 +81,14 @@ export async function selectAssignments(
   );
   const candidates: Candidate[] = wanted.map((w) => {
     const v = views.get(w.path);
+    const byDefault = defaultEnvName(v?.key?.env, v?.provider?.manifest.env);
+    if (w.name === undefined) {
+      for (const why of byDefault.refused) warn(`${escapeTerminal(w.path)}: ${why}`);
+    }
     return {
       path: w.path,
       explicitName: w.name,
-      defaultName: v?.key?.env ?? v?.provider?.manifest.env,
+      defaultName: byDefault.name,
       direct: w.direct,
     };
   });
@@ -123,6 +129,6 @@ export async function envCommand(
   }
   const ctx = await openContext({ quietProblems: true });
   const pairs = await decryptAssignments(ctx, await selectAssignments(ctx, args, opts));
-  Deno.stdout.writeSync(new TextEncoder().encode(formatEnv(pairs, opts.format)));
+  writeStdout(formatEnv(pairs, opts.format));
   return 0;
 }

@@ -4,6 +4,8 @@
  * `deno task schema`).
  */
 import { KeyzError } from "../errors.ts";
+import { writeStdout } from "./output.ts";
+import { refusedEnvNamesDoc } from "../keyenv/names.ts";
 
 export const HELP_TOPICS: Record<string, { title: string; body: string }> = {
   "exit-codes": {
@@ -76,6 +78,13 @@ key sidecar's env, else its provider's usual one (e.g. OPENROUTER_API_KEY); NAME
 it. Two keys claiming one variable is an error unless --use PATH or NAME=PATH picks one.
 Keys are refused on a terminal (use eval, a pipe or a file; --force overrides).
 
+Names that make a shell, the dynamic loader, an interpreter or a common tool run code, read
+its settings from elsewhere or send its traffic elsewhere are never set: a key sidecar's or
+provider's env naming one is passed over with a warning (the provider's name is used if it
+is allowed), and NAME=PATH with one is refused. Compared case-insensitively (zsh ties path
+to PATH); a name ending in * is a prefix, one starting with * a suffix:
+  ${refusedEnvNamesDoc(88).join("\n  ")}
+
   eval "$(keyz env api/openrouter)"                        # sh, bash, zsh
   keyz env --format fish api/openrouter | source           # fish
   keyz env --format dotenv api/ > .env                     # dotenv
@@ -142,7 +151,7 @@ interface HelpTree {
 
 /** `keyz help`, `keyz help sync`, `keyz help providers list`, `keyz help exit-codes`. */
 export function helpCommand(program: HelpTree, words: string[]): Promise<number> {
-  const write = (t: string) => Deno.stdout.writeSync(new TextEncoder().encode(t));
+  const write = (t: string) => writeStdout(t);
   if (words.length === 0) {
     write(program.helpInformation());
     write(`\nTopics (keyz help <topic>): ${topicNames().join(", ")}\n`);

@@ -1,9 +1,11 @@
 /** Entry: parse, run, and turn every failure into one line and a stable exit code. */
-import { asKeyzError } from "../errors.ts";
+import { asKeyzError, OutputClosed } from "../errors.ts";
 import { parseFast } from "./fast.ts";
 
 function printError(line: string): void {
-  Deno.stderr.writeSync(new TextEncoder().encode(`${line}\n`));
+  try {
+    Deno.stderr.writeSync(new TextEncoder().encode(`${line}\n`));
+  } catch { /* stderr closed too: the exit code is all that is left */ }
 }
 
 async function run(args: string[]): Promise<number> {
@@ -20,6 +22,8 @@ export async function runMain(args: string[]): Promise<never> {
   try {
     Deno.exit(await run(args));
   } catch (e) {
+    // The reader went away (`keyz ls | head -1`): it got what it asked for.
+    if (e instanceof OutputClosed) Deno.exit(0);
     const err = asKeyzError(e);
     printError(err.format());
     Deno.exit(err.exitCode);

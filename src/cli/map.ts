@@ -14,7 +14,7 @@ import { normalizePassPath } from "../store/path.ts";
 import { recognizerOf } from "../view/entries.ts";
 import { escapeTerminal } from "../util/text.ts";
 import { type Context, existingEntry, openContext } from "./context.ts";
-import { out, outJson } from "./output.ts";
+import { debug, out, outJson, warn } from "./output.ts";
 
 export function parseParams(items: string[]): Record<string, string> {
   const params: Record<string, string> = {};
@@ -35,7 +35,7 @@ export function parseParams(items: string[]): Record<string, string> {
 async function write<T>(ctx: Context, what: string, fn: () => Promise<T>): Promise<T> {
   const cfg = await readStoreConfig(ctx.storeDir);
   const r = await withStoreWrite(
-    { storeDir: ctx.storeDir, what, gitMode: cfg.git ?? "commit" },
+    { storeDir: ctx.storeDir, what, gitMode: cfg.git ?? "commit", warn, note: debug },
     async () => ({ value: await fn(), message: `keyz: ${what}` }),
   );
   if (r.gitError) throw r.gitError;

@@ -2,8 +2,32 @@
 import { ansi } from "../util/ansi.ts";
 import { noColor } from "../env.ts";
 import { cells } from "../util/cells.ts";
+import { osProblem, OutputClosed, StoreFileError } from "../errors.ts";
 
 const enc = new TextEncoder();
+
+/**
+ * Every write to stdout or stderr: all of it (a pipe may take part of a large write), a
+ * closed reader as OutputClosed, a full disk or the like as one line naming the output.
+ */
+function writeAll(stream: typeof Deno.stdout | typeof Deno.stderr, text: string): void {
+  const bytes = enc.encode(text);
+  try {
+    let done = 0;
+    while (done < bytes.length) done += stream.writeSync(bytes.subarray(done));
+  } catch (e) {
+    if (e instanceof Deno.errors.BrokenPipe) throw new OutputClosed({ cause: e });
+    const problem = osProblem(e);
+    if (!problem) throw e;
+    const name = stream === Deno.stdout ? "standard output" : "standard error";
+    throw new StoreFileError(name, problem, undefined, { cause: e });
+  }
+}
+
+/** Text to stdout as is (keys for eval, scripts, JSON documents). */
+export function writeStdout(text: string): void {
+  writeAll(Deno.stdout, text);
+}
 
 let colorOn: boolean | undefined;
 /** Whether stdout gets colours (asked once: a long listing would otherwise ask per cell). */
@@ -35,12 +59,12 @@ export function isQuiet(): boolean {
 }
 
 export function out(line = ""): void {
-  Deno.stdout.writeSync(enc.encode(`${line}\n`));
+  writeAll(Deno.stdout, `${line}\n`);
 }
 
 /** Many lines in one write (a 10,000-line listing is one syscall, not 10,000). */
 export function outLines(lines: string[]): void {
-  if (lines.length) Deno.stdout.writeSync(enc.encode(`${lines.join("\n")}\n`));
+  if (lines.length) writeAll(Deno.stdout, `${lines.join("\n")}\n`);
 }
 
 export function outJson(value: unknown): void {
@@ -48,11 +72,11 @@ export function outJson(value: unknown): void {
 }
 
 export function warn(line: string): void {
-  if (!quiet) Deno.stderr.writeSync(enc.encode(`keyz: ${line}\n`));
+  if (!quiet) writeAll(Deno.stderr, `keyz: ${line}\n`);
 }
 
 export function debug(line: string): void {
-  if (verbose) Deno.stderr.writeSync(enc.encode(`keyz: ${line}\n`));
+  if (verbose) writeAll(Deno.stderr, `keyz: ${line}\n`);
 }
 
 /** A one-line progress indicator on stderr, only when stderr is a terminal. */
@@ -60,10 +84,10 @@ export function progress(): { update(text: string): void; done(): void } {
   const tty = Deno.stderr.isTerminal() && !quiet;
   return {
     update(text: string) {
-      if (tty) Deno.stderr.writeSync(enc.encode(`\r\x1b[2K${text}`));
+      if (tty) writeAll(Deno.stderr, `\r\x1b[2K${text}`);
     },
     done() {
-      if (tty) Deno.stderr.writeSync(enc.encode("\r\x1b[2K"));
+      if (tty) writeAll(Deno.stderr, "\r\x1b[2K");
     },
   };
 }

@@ -139,6 +139,8 @@ export async function syncCommand(args: string[], flags: SyncFlags): Promise<num
       retryBaseMs: env.retryBaseMs(),
       gitMode: flags.git,
       concurrency: flags.concurrency,
+      warn,
+      note: debug,
     },
     {
       paths,

@@ -22,6 +22,7 @@ import { depthExceededAt } from "../util/jsonc_depth.ts";
 
 /** Deepest nesting config.jsonc may have (it needs 3); checked before parsing (trust rule 5). */
 export const MAX_CONFIG_DEPTH = 16;
+import { readKeyzText } from "../sidecars/files.ts";
 
 const Threshold = z.strictObject({
   min_balance: z.number().min(0).optional(),
@@ -51,13 +52,9 @@ export type Threshold = z.infer<typeof Threshold>;
 
 export async function readStoreConfig(storeDir: string): Promise<StoreConfig> {
   const file = `${storeDir}/${paths.config}`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return {};
-    throw e;
-  }
+  await Promise.resolve();
+  const text = readKeyzText(storeDir, paths.config); // never through a link
+  if (text === undefined) return {};
   if (depthExceededAt(text, MAX_CONFIG_DEPTH) !== undefined) {
     throw new KeyzError(
       "config",

@@ -7,7 +7,8 @@
  */
 import { childEnv } from "../env.ts";
 import { KeyzError } from "../errors.ts";
-import { Sidecars } from "../sidecars/sidecars.ts";
+import { paths, Sidecars } from "../sidecars/sidecars.ts";
+import { writeAtomic } from "../sidecars/files.ts";
 import { SCHEMA_VERSION } from "../sidecars/schema.ts";
 import { runProcess } from "../util/process.ts";
 import { isoSeconds as iso } from "../util/time.ts";
@@ -121,8 +122,9 @@ export async function makeDemoStore(now: Date): Promise<DemoStore> {
     expires_at: iso(new Date(now.getTime() + 5 * DAY)),
     env: "KIMI_API_KEY",
   });
-  await Deno.writeTextFile(
-    `${storeDir}/.keyz/config.jsonc`,
+  await writeAtomic(
+    storeDir,
+    paths.config,
     '// keyz demo: a balance under 1 (any currency) is "low".\n{ "thresholds": { "min_balance": 1 } }\n',
   );
   return { dir, storeDir, configDir, gnupgHome, passEnv };

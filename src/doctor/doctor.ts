@@ -7,7 +7,8 @@
 import { childEnv, home } from "../env.ts";
 import { KeyzError } from "../errors.ts";
 import {
-  ensureGitattributes,
+  clearStaleIndexLock,
+  fileVersions,
   gitHealth,
   isGitRepo,
   repairConflicts,
@@ -17,7 +18,16 @@ import {
 import { loadProviders } from "../providers/load.ts";
 import { formatProblem } from "../providers/lookup.ts";
 import { untrustedProviders } from "../providers/trust.ts";
-import { KEYZ_DIR, writeAtomic } from "../sidecars/files.ts";
+import {
+  isKeyzFolder,
+  KEYZ_DIR,
+  KEYZ_GIT_FILES,
+  keyzLinks,
+  quarantine,
+  readKeyzText,
+  writeAtomic,
+} from "../sidecars/files.ts";
+import { StoreFileError } from "../errors.ts";
 import type { SidecarKind } from "../sidecars/migrate.ts";
 import type { Mapping } from "../sidecars/schema.ts";
 import { paths, Sidecars } from "../sidecars/sidecars.ts";
@@ -26,7 +36,7 @@ import { fileSources } from "../view/file_sources.ts";
 import { isKeyState } from "../view/judge.ts";
 import { PassCliStore } from "../store/pass_cli.ts";
 import { runProcess } from "../util/process.ts";
-import { lockHolder } from "../sidecars/lock.ts";
+import { acquireLock, lockHolder, type StoreLock } from "../sidecars/lock.ts";
 import { type Check, judgeSidecar, mappingChecks } from "./checks.ts";
 
 export interface DoctorOptions {
@@ -35,8 +45,13 @@ export interface DoctorOptions {
   fix: boolean;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
+/** A `.keyz` file's text; undefined when absent or not readable without following a link. */
+function keyzText(storeDir: string, rel: string): string | undefined {
+  try {
+    return readKeyzText(storeDir, rel);
+  } catch {
+    return undefined;
+  }
 }
 
 async function checkPass(): Promise<Check> {
@@ -84,7 +99,11 @@ async function checkGpg(storeDir: string): Promise<Check[]> {
           "keyz decrypts through pass, which needs your gpg secret key: set GNUPGHOME or import the key (keyz cannot run gpg itself; try `pass show <entry>`)",
       },
   );
-  const gpgId = await Deno.readTextFile(`${storeDir}/.gpg-id`).catch(() => undefined);
+  // A pushed link would make doctor print another file's first lines: never followed.
+  const linked = await Deno.lstat(`${storeDir}/.gpg-id`).then((s) => s.isSymlink, () => false);
+  const gpgId = linked
+    ? undefined
+    : await Deno.readTextFile(`${storeDir}/.gpg-id`).catch(() => undefined);
   const ids = (gpgId ?? "").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
   out.push(
     ids.length
@@ -92,8 +111,12 @@ async function checkGpg(storeDir: string): Promise<Check[]> {
       : {
         id: "gpg-id",
         status: "fail",
-        message: `${storeDir}/.gpg-id is ${gpgId === undefined ? "missing" : "empty"}`,
-        hint: "run `pass init <gpg-id>`",
+        message: `${storeDir}/.gpg-id is ${
+          linked ? "a symbolic link" : gpgId === undefined ? "missing" : "empty"
+        }`,
+        hint: linked
+          ? "replace the link by the file (`pass init <gpg-id>`)"
+          : "run `pass init <gpg-id>`",
         file: ".gpg-id",
       },
   );
@@ -133,13 +156,20 @@ async function checkGit(storeDir: string, fix: boolean): Promise<Check[]> {
     });
   }
   if (h.indexLock) {
-    out.push({
+    const c: Check = {
       id: "git",
       status: "warn",
       message: `${storeDir}/.git/index.lock exists: git (and keyz's commits) will fail`,
-      hint: "if no git is running, remove .git/index.lock",
+      hint:
+        "run `keyz doctor --fix`: it removes the file when no git is running (keyz sync does too)",
       file: ".git/index.lock",
-    });
+    };
+    const removed = fix ? await clearStaleIndexLock(storeDir) : undefined;
+    if (removed) {
+      c.fixed = true;
+      c.message = removed;
+    } else if (fix) c.hint = "a git process still works in the repository: let it finish";
+    out.push(c);
   }
   const unmerged = await unmergedKeyzPaths(storeDir);
   if (unmerged.length) {
@@ -167,27 +197,27 @@ async function checkGit(storeDir: string, fix: boolean): Promise<Check[]> {
       hint: "finish it with `git commit` (keyz only commits outside a merge)",
     });
   }
-  const attrs = await Deno.readTextFile(`${storeDir}/${KEYZ_DIR}/.gitattributes`).catch(() => "");
-  const hasHistory = await exists(`${storeDir}/${KEYZ_DIR}/history`);
-  if (hasHistory && !attrs.includes("history/** merge=union")) {
-    const c: Check = {
-      id: "git-attributes",
-      status: "warn",
-      message: `${KEYZ_DIR}/.gitattributes does not merge history files line by line`,
-      hint: "run `keyz doctor --fix` or `keyz sync`",
-    };
-    if (fix) {
-      await ensureGitattributes(storeDir);
-      c.fixed = true;
-    }
-    out.push(c);
-  }
   return out;
 }
 
-async function checkLock(storeDir: string, fix: boolean): Promise<Check[]> {
-  const file = `${storeDir}/${KEYZ_DIR}/lock`;
-  const text = await Deno.readTextFile(file).catch(() => undefined);
+/**
+ * keyz's `.gitattributes` and `.gitignore` (written when a writer takes the lock, so
+ * `--fix` repairs them by taking it).
+ */
+function checkGitFiles(storeDir: string): Check[] {
+  const attrs = `${KEYZ_DIR}/.gitattributes`;
+  if (!isKeyzFolder(storeDir, `${KEYZ_DIR}/history`)) return [];
+  if (keyzText(storeDir, attrs) === KEYZ_GIT_FILES[attrs]) return [];
+  return [{
+    id: "git-attributes",
+    status: "warn",
+    message: `${attrs} does not merge history files line by line`,
+    hint: "run `keyz doctor --fix` or `keyz sync`",
+  }];
+}
+
+async function checkLock(storeDir: string): Promise<Check[]> {
+  const text = keyzText(storeDir, `${KEYZ_DIR}/lock`);
   if (text === undefined) return [];
   const [pidText, at] = text.trim().split(" ");
   const pid = Number(pidText);
@@ -207,14 +237,37 @@ async function checkLock(storeDir: string, fix: boolean): Promise<Check[]> {
     hint: "run `keyz doctor --fix` or remove .keyz/lock",
     file: `${KEYZ_DIR}/lock`,
   };
-  if (fix) {
-    await Deno.remove(file).catch(() => {});
-    c.fixed = true;
-  }
   return [c];
 }
 
+/**
+ * Links inside `.keyz` (anyone who pushes the store can commit one): keyz never follows them;
+ * `--fix` moves each aside (the link itself is renamed, in its own folder).
+ */
+async function checkLinks(storeDir: string, fix: boolean): Promise<Check[]> {
+  const out: Check[] = [];
+  for (const rel of keyzLinks(storeDir)) {
+    const top = rel === KEYZ_DIR;
+    const c: Check = {
+      id: "symlink",
+      status: "fail",
+      message: `${rel} is a symbolic link: keyz never reads or writes through it`,
+      hint: top
+        ? `remove the link (rm ${storeDir}/${KEYZ_DIR}); keyz keeps its files in a real folder`
+        : "run `keyz doctor --fix` to move it aside, or remove it",
+      file: rel,
+    };
+    if (fix && !top) {
+      c.message += `; moved aside to ${await quarantine(storeDir, rel)}`;
+      c.fixed = true;
+    }
+    out.push(c);
+  }
+  return out;
+}
+
 async function listJson(storeDir: string, rel: string, out: string[]): Promise<void> {
+  if (!isKeyzFolder(storeDir, rel)) return; // absent, or a link (reported by checkLinks)
   try {
     for await (const e of Deno.readDir(`${storeDir}/${rel}`)) {
       const child = `${rel}/${e.name}`;
@@ -228,8 +281,7 @@ async function listJson(storeDir: string, rel: string, out: string[]): Promise<v
 
 /** Every key, account and map sidecar that does not read as the current format. */
 async function checkSidecars(storeDir: string, fix: boolean): Promise<Check[]> {
-  const files: [string, SidecarKind][] = [];
-  if (await exists(`${storeDir}/${paths.map}`)) files.push([paths.map, "map"]);
+  const files: [string, SidecarKind][] = [[paths.map, "map"]];
   const keys: string[] = [];
   const accounts: string[] = [];
   await listJson(storeDir, `${KEYZ_DIR}/keys`, keys);
@@ -239,7 +291,18 @@ async function checkSidecars(storeDir: string, fix: boolean): Promise<Check[]> {
   const out: Check[] = [];
   const sidecars = new Sidecars(storeDir);
   for (const [rel, kind] of files) {
-    const text = await Deno.readTextFile(`${storeDir}/${rel}`);
+    let text: string | undefined;
+    try {
+      text = readKeyzText(storeDir, rel);
+    } catch (e) {
+      if (!(e instanceof StoreFileError)) throw e;
+      // A link is reported (and moved aside) by checkLinks; anything else is named here.
+      if (e.problem !== "symlink") {
+        out.push({ id: "sidecar", status: "fail", message: e.message, hint: e.hint, file: rel });
+      }
+      continue;
+    }
+    if (text === undefined) continue;
     const v = judgeSidecar(kind, text, `${storeDir}/${rel}`);
     if (v.state === "ok") continue;
     if (v.state === "old") {
@@ -274,20 +337,41 @@ async function checkSidecars(storeDir: string, fix: boolean): Promise<Check[]> {
         status: "fail",
         message: v.message,
         hint: kind === "map"
-          ? "fix the file by hand (it holds your explicit mappings), or move it aside and map again"
+          ? "run `keyz doctor --fix`: it moves the file aside and restores the last good version from git"
           : "run `keyz doctor --fix` to move it aside (the next `keyz sync` rebuilds it)",
         file: rel,
       };
-      // map.json cannot be rebuilt from anywhere, so it is never moved aside automatically.
-      if (fix && kind !== "map") {
+      if (fix) {
         const dest = await sidecars.quarantine(rel);
         c.fixed = true;
         c.message = `${v.message}; moved aside to ${dest}`;
+        if (kind === "map") c.message += await restoreMap(storeDir, dest);
       }
       out.push(c);
     }
   }
   return out;
+}
+
+/**
+ * After a broken map.json was moved aside: put back the newest committed version that reads
+ * (it holds the explicit mappings, which nothing else can rebuild). Says what happened.
+ */
+async function restoreMap(storeDir: string, movedTo: string): Promise<string> {
+  for (const v of await fileVersions(storeDir, paths.map, 50)) {
+    const verdict = judgeSidecar("map", v.text, paths.map);
+    const text = verdict.state === "ok"
+      ? v.text
+      : verdict.state === "old"
+      ? verdict.upgraded
+      : verdict.state === "conflicted"
+      ? verdict.repaired
+      : undefined;
+    if (text === undefined) continue;
+    await writeAtomic(storeDir, paths.map, text);
+    return `; restored the version of commit ${v.commit.slice(0, 8)} (${v.at})`;
+  }
+  return `; no good version in git: map keys again with \`keyz map\` (the old file stays at ${movedTo})`;
 }
 
 /** Run every check (and the safe repairs when `fix`), in a stable order. */
@@ -307,10 +391,34 @@ export async function runDoctor(opts: DoctorOptions): Promise<Check[]> {
   const store = new PassCliStore(storeDir);
   const entries = new Set(await store.list());
   checks.push({ id: "store", status: "ok", message: `${storeDir}: ${entries.size} entries` });
-  checks.push(...await checkGpg(storeDir));
-  checks.push(...await checkGit(storeDir, fix));
-  checks.push(...await checkLock(storeDir, fix));
-  checks.push(...await checkSidecars(storeDir, fix));
+  // Repairs write, so --fix takes the store lock like every writer. Taking it already
+  // replaces a stale lock file and writes keyz's git files: those checks run before it.
+  let lock: StoreLock | undefined;
+  if (fix) {
+    const before = [...await checkLock(storeDir), ...checkGitFiles(storeDir)];
+    const moved: string[] = [];
+    lock = await acquireLock(storeDir, "doctor --fix", { warn: (l) => moved.push(l) });
+    for (const c of before) c.fixed = true;
+    checks.push(...before);
+    for (const m of moved) checks.push({ id: "symlink", status: "fail", message: m, fixed: true });
+  }
+  try {
+    checks.push(...await checkGpg(storeDir));
+    checks.push(...await checkGit(storeDir, fix));
+    if (!fix) checks.push(...await checkLock(storeDir), ...checkGitFiles(storeDir));
+    checks.push(...await checkLinks(storeDir, fix));
+    checks.push(...await checkSidecars(storeDir, fix));
+    checks.push(...await laterChecks(opts, entries));
+  } finally {
+    await lock?.release();
+  }
+  return checks;
+}
+
+/** Manifests, trust, mappings and credentials: checks that only read. */
+async function laterChecks(opts: DoctorOptions, entries: Set<string>): Promise<Check[]> {
+  const { storeDir } = opts;
+  const checks: Check[] = [];
 
   const providers = await loadProviders({ userDir: `${opts.configDir}/providers`, storeDir });
   const byFile = Map.groupBy(providers.problems, (p) => p.file);
@@ -336,12 +444,27 @@ export async function runDoctor(opts: DoctorOptions): Promise<Check[]> {
   }
   let map: Record<string, Mapping> = {};
   try {
-    map = await new Sidecars(storeDir).readMap();
+    const read = await new Sidecars(storeDir).readMapChecked();
+    map = read.map;
+    for (const skipped of read.skipped) {
+      checks.push({
+        id: "mapping",
+        status: "warn",
+        message: skipped,
+        hint: "edit .keyz/map.json: a mapping's path and credential must be pass paths",
+        file: paths.map,
+      });
+    }
   } catch { /* reported by checkSidecars */ }
   checks.push(...mappingChecks(map, entries, providers));
   let sources: ViewSources | undefined;
   try {
-    sources = await fileSources(new Sidecars(storeDir), store, providers, opts.configDir);
+    sources = await fileSources(
+      new Sidecars(storeDir),
+      new PassCliStore(storeDir),
+      providers,
+      opts.configDir,
+    );
   } catch { /* a broken map or config: reported above */ }
   if (sources) checks.push(...credentialChecks(sources, [...entries]));
   return checks;

@@ -6,7 +6,13 @@
 import { KeyzError } from "../errors.ts";
 import { childEnv } from "../env.ts";
 import { runProcess } from "../util/process.ts";
-import { KEYZ_DIR, stableJson, writeAtomic } from "../sidecars/files.ts";
+import {
+  KEYZ_DIR,
+  readKeyzText,
+  removeGitIndexLock,
+  stableJson,
+  writeAtomic,
+} from "../sidecars/files.ts";
 import { hasConflictMarkers, resolveConflictedJson, splitConflict } from "../sidecars/conflict.ts";
 
 import { GIT_MODES, type GitMode } from "./modes.ts";
@@ -15,9 +21,13 @@ export { GIT_MODES, type GitMode };
 /** The only pathspec keyz ever hands to git. */
 const PATHSPEC = [`:(top,literal)${KEYZ_DIR}`];
 
-async function git(storeDir: string, args: string[], opts: { stdin?: string } = {}) {
+async function git(
+  storeDir: string,
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string> } = {},
+) {
   return await runProcess("git", ["-C", storeDir, "-c", "core.quotepath=off", ...args], {
-    env: childEnv({ GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0" }),
+    env: childEnv({ GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", ...opts.env }),
     stdin: opts.stdin,
   });
 }
@@ -38,29 +48,6 @@ function gitError(what: string, stderr: string): KeyzError {
     `git ${what} failed${why ? `: ${why}` : ""}`,
     "the sidecar files are written; fix the repository and run `keyz sync` again or commit .keyz yourself",
   );
-}
-
-/**
- * Make sure history files merge line by line between machines, and that keyz's transient files
- * (the lock, temp files, quarantined sidecars) are never committed. Both files live inside
- * `.keyz/`, where their patterns are relative to that folder (`history/**` = `.keyz/history/**`).
- * Returns whether anything was written.
- */
-export async function ensureGitattributes(storeDir: string): Promise<boolean> {
-  const files: [string, string][] = [
-    [".gitattributes", "history/** merge=union\n"],
-    [".gitignore", "/lock\n/state/\n*.tmp\n*.broken-*\n"],
-  ];
-  let wrote = false;
-  await Deno.mkdir(`${storeDir}/${KEYZ_DIR}`, { recursive: true });
-  for (const [name, want] of files) {
-    const file = `${storeDir}/${KEYZ_DIR}/${name}`;
-    const have = await Deno.readTextFile(file).catch(() => "");
-    if (have === want) continue;
-    await Deno.writeTextFile(file, want);
-    wrote = true;
-  }
-  return wrote;
 }
 
 export interface GitHealth {
@@ -126,7 +113,13 @@ export async function repairConflicts(
   const repaired: string[] = [];
   const failed: string[] = [];
   for (const rel of await unmergedKeyzPaths(storeDir)) {
-    const text = await Deno.readTextFile(`${storeDir}/${rel}`).catch(() => undefined);
+    let text: string | undefined;
+    try {
+      text = readKeyzText(storeDir, rel); // a link or a bad name: left for a human
+    } catch {
+      failed.push(rel);
+      continue;
+    }
     let fixed: string | undefined;
     if (text !== undefined && !hasConflictMarkers(text)) {
       repaired.push(rel); // already rewritten (e.g. by this sync): staging marks it resolved
@@ -223,9 +216,11 @@ export async function recordChanges(
   storeDir: string,
   mode: GitMode,
   message: string,
+  opts: { note?: (line: string) => void } = {},
 ): Promise<boolean> {
   if (mode === "none" || !(await isGitRepo(storeDir))) return false;
-  await ensureGitattributes(storeDir);
+  const stale = await clearStaleIndexLock(storeDir);
+  if (stale) opts.note?.(stale);
   const { failed } = await repairConflicts(storeDir);
   if (failed.length) {
     throw new KeyzError(
@@ -235,7 +230,7 @@ export async function recordChanges(
     );
   }
   const add = await git(storeDir, ["add", "-A", "--", ...PATHSPEC]);
-  if (add.code !== 0) throw gitError("add", add.stderr);
+  if (add.code !== 0) throw await indexLockError(storeDir) ?? gitError("add", add.stderr);
   if (mode === "stage") return false;
   if (await mergeInProgress(storeDir)) {
     // A partial commit is impossible mid-merge; the staged .keyz files go in the merge commit.
@@ -260,7 +255,7 @@ export async function recordChanges(
         "true"
       ? ["-S"]
       : [];
-  const commit = await git(storeDir, [
+  let commit = await git(storeDir, [
     "commit",
     "--quiet",
     "--no-verify",
@@ -271,6 +266,109 @@ export async function recordChanges(
     "--",
     ...PATHSPEC,
   ]);
+  if (commit.code !== 0 && /does not have a commit checked out/.test(commit.stderr)) {
+    commit = await commitThroughTempIndex(storeDir, message, sign);
+  }
   if (commit.code !== 0) throw gitError("commit", commit.stderr || commit.stdout);
   return true;
+}
+
+/**
+ * The commit of `.keyz` alone through a temporary index (HEAD plus the `.keyz` changes), for
+ * when `commit --only` cannot: it refuses to put a folder where HEAD holds a link, which is
+ * what moving a pushed link aside does (see prepareKeyzDir). The real index already holds the
+ * same `.keyz` entries (staged above) and keeps the user's other staged changes.
+ */
+async function commitThroughTempIndex(
+  storeDir: string,
+  message: string,
+  sign: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const index = await Deno.makeTempFile({ prefix: "keyz-index-" });
+  try {
+    const env = { GIT_INDEX_FILE: index };
+    for (const args of [["read-tree", "HEAD"], ["add", "-A", "--", ...PATHSPEC]]) {
+      const r = await git(storeDir, args, { env });
+      if (r.code !== 0) return r;
+    }
+    return await git(storeDir, ["commit", "--quiet", "--no-verify", ...sign, "-m", message], {
+      env,
+    });
+  } finally {
+    await Deno.remove(index).catch(() => {});
+  }
+}
+
+/** The error to give when `.git/index.lock` (young, so kept) is what makes git fail. */
+async function indexLockError(storeDir: string): Promise<KeyzError | undefined> {
+  const file = `${storeDir}/.git/index.lock`;
+  if (!(await Deno.lstat(file).then(() => true, () => false))) return undefined;
+  return new KeyzError(
+    "git",
+    `${file} exists: another git is working in the store, or one was killed`,
+    "the sidecar files are written; the next keyz run removes the file once it is a minute old (remove it yourself if no git is running), then commits",
+  );
+}
+
+/** How old an index.lock must be to count as left behind, where no process table can say. */
+const INDEX_LOCK_STALE_MS = 60_000;
+
+/**
+ * Remove `.git/index.lock` when it was left behind by a git that died (e.g. a SIGKILL during
+ * keyz's own commit); every git command fails while it exists. Call only while holding keyz's
+ * store lock (then no keyz git is running). It is stale when no git process works in the
+ * repository (cwd or arguments inside it, from /proc on Linux); where that cannot be told, when
+ * it is older than a minute (a live git holds it for moments, or while its commit editor is
+ * open). Deno grants /proc only with --allow-all, so under keyz's own permission set (deno.json)
+ * the age decides. Returns a line saying what was done, or undefined.
+ */
+export async function clearStaleIndexLock(storeDir: string): Promise<string | undefined> {
+  const file = `${storeDir}/.git/index.lock`;
+  const info = await Deno.lstat(file).catch(() => undefined);
+  if (!info) return undefined;
+  const busy = await gitWorksIn(storeDir);
+  const ageMs = Date.now() - (info.mtime?.getTime() ?? Date.now());
+  if (busy === true || (busy === undefined && ageMs < INDEX_LOCK_STALE_MS)) return undefined;
+  if (!removeGitIndexLock(storeDir)) return undefined;
+  const why = busy === false
+    ? "no git process is working in the repository"
+    : `it is ${Math.round(ageMs / 1000)} s old`;
+  return `removed a stale ${file} (${why})`;
+}
+
+/**
+ * Whether a git process works in the repository: true/false from /proc on Linux, undefined
+ * when that cannot be told (no /proc, or a git process whose working folder is unreadable).
+ */
+async function gitWorksIn(storeDir: string): Promise<boolean | undefined> {
+  if (Deno.build.os !== "linux") return undefined;
+  const root = await Deno.realPath(storeDir).catch(() => storeDir);
+  const inside = (p: string) => p === root || p.startsWith(`${root}/`);
+  let unknown = false;
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir("/proc"));
+  } catch {
+    return undefined; // no /proc, or not granted (NotCapable)
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e.name) || Number(e.name) === Deno.pid) continue;
+    let comm: string;
+    try {
+      comm = (await Deno.readTextFile(`/proc/${e.name}/comm`)).trim();
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) continue; // exited meanwhile
+      return undefined;
+    }
+    if (comm !== "git" && !comm.startsWith("git-")) continue;
+    try {
+      const cwd = await Deno.readLink(`/proc/${e.name}/cwd`);
+      const args = (await Deno.readTextFile(`/proc/${e.name}/cmdline`)).split("\0");
+      if (inside(cwd) || args.some((a) => a.includes(root) || a.includes(storeDir))) return true;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) continue; // exited meanwhile
+      unknown = true; // another user's git: cannot tell
+    }
+  }
+  return unknown ? undefined : false;
 }

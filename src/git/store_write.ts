@@ -17,6 +17,10 @@ export interface StoreWrite {
    * it, then the lock is tried again every `pollMs` until `signal` aborts.
    */
   wait?: { onWait(holder: string): void; pollMs?: number; signal?: AbortSignal };
+  /** Lines about repairs made when taking the lock (a link in .keyz moved aside). */
+  warn?: (line: string) => void;
+  /** Lines about what git did (a stale index.lock removed), for --verbose. */
+  note?: (line: string) => void;
 }
 
 export interface WriteOutcome<T> {
@@ -39,7 +43,10 @@ export async function withStoreWrite<T>(
     const { value, message } = await write();
     if (message === undefined) return { value, committed: false };
     try {
-      return { value, committed: await recordChanges(w.storeDir, w.gitMode, message) };
+      return {
+        value,
+        committed: await recordChanges(w.storeDir, w.gitMode, message, { note: w.note }),
+      };
     } catch (e) {
       if (!(e instanceof KeyzError)) throw e;
       return { value, committed: false, gitError: e };
@@ -53,7 +60,7 @@ async function lockOrWait(w: StoreWrite) {
   let told = false;
   for (;;) {
     try {
-      return await acquireLock(w.storeDir, w.what);
+      return await acquireLock(w.storeDir, w.what, { warn: w.warn });
     } catch (e) {
       if (!(e instanceof KeyzError) || e.code !== "locked" || !w.wait) throw e;
       if (w.wait.signal?.aborted) throw e;

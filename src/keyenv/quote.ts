@@ -4,6 +4,7 @@
  */
 import { KeyzError } from "../errors.ts";
 import { hasControlChars } from "../util/text.ts";
+import { refusedEnvName } from "./names.ts";
 
 export const ENV_FORMATS = ["sh", "fish", "dotenv", "json"] as const;
 export type EnvFormat = typeof ENV_FORMATS[number];
@@ -47,6 +48,8 @@ export function formatEnv(pairs: EnvPair[], format: EnvFormat): string {
     if (!ENV_NAME.test(p.name)) {
       throw new KeyzError("usage", `bad environment variable name ${JSON.stringify(p.name)}`);
     }
+    const refused = refusedEnvName(p.name); // the last line of defence (select.ts refuses first)
+    if (refused) throw new KeyzError("usage", `keyz never sets ${p.name} (${refused})`);
     if (hasControlChars(p.value)) {
       throw new KeyzError(
         "usage",

@@ -8,6 +8,7 @@
  */
 import { KeyzError } from "../errors.ts";
 import { ENV_NAME } from "./quote.ts";
+import { refusedEnvName } from "./names.ts";
 
 export interface Selector {
   /** Explicit variable name from `NAME=PATH`. */
@@ -27,6 +28,14 @@ export function parseSelector(arg: string): Selector {
         "write NAME=PATH with NAME made of letters, digits and _",
       );
     }
+    const refused = refusedEnvName(name);
+    if (refused) {
+      throw new KeyzError(
+        "usage",
+        `keyz never sets ${name} (${refused})`,
+        "choose another name; see `keyz help env`",
+      );
+    }
     return { name, raw: arg.slice(eq + 1) };
   }
   return { raw: arg };
@@ -40,6 +49,25 @@ export interface Candidate {
   defaultName?: string;
   /** Named directly (entry or NAME=PATH), not found through a folder or --provider. */
   direct: boolean;
+}
+
+/**
+ * A key's usual variable: its key sidecar's `env`, else its provider's (manifest `env`). Both
+ * can come from data, so a name that can run code (names.ts) is passed over, with a line
+ * saying why.
+ */
+export function defaultEnvName(
+  keyEnv: string | undefined,
+  providerEnv: string | undefined,
+): { name?: string; refused: string[] } {
+  const refused: string[] = [];
+  for (const [name, from] of [[keyEnv, "its key sidecar"], [providerEnv, "its provider"]]) {
+    if (name === undefined) continue;
+    const why = refusedEnvName(name);
+    if (!why) return { name, refused };
+    refused.push(`${from} names ${name}, which keyz never sets (${why})`);
+  }
+  return { refused };
 }
 
 export interface Assignment {

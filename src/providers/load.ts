@@ -10,6 +10,7 @@ import { Manifest } from "./manifest.ts";
 import { BUILTIN_MANIFESTS } from "./builtin.ts";
 import { sha256Hex } from "../util/hash.ts";
 import { depthExceededAt } from "../util/jsonc_depth.ts";
+import { isKeyzFolder } from "../sidecars/files.ts";
 
 /** Deepest nesting a manifest may have (the language needs about 8; checked before parsing). */
 export const MAX_MANIFEST_DEPTH = 32;
@@ -287,7 +288,8 @@ export async function loadProviders(opts: LoadOptions): Promise<ProviderSet> {
     source: "built-in" as const,
   }));
   if (opts.userDir) { for (const f of await readFolder(opts.userDir, "user")) files.push(f); }
-  if (opts.storeDir) {
+  // Store manifests only from a real folder (a link there would read files from anywhere).
+  if (opts.storeDir && isKeyzFolder(opts.storeDir, ".keyz/providers")) {
     for (const f of await readFolder(`${opts.storeDir}/.keyz/providers`, "store")) files.push(f);
   }
   const dropIns = files.some((f) => f.source !== "built-in");

@@ -4,8 +4,17 @@
  * so a killed keyz never blocks the next run, and no process table (/proc, `ps`, kill -0)
  * is needed to tell a live owner from a dead one.
  */
-import { KeyzError } from "../errors.ts";
-import { assertInsideStore, ensureKeyzGitignore, KEYZ_DIR, removeStaleTemps } from "./files.ts";
+import { fileError as fileErrorOf, KeyzError, StoreFileError } from "../errors.ts";
+import {
+  forgetVerifiedFolders,
+  KEYZ_DIR,
+  openNoFollow,
+  prepareKeyzDir,
+  quarantine,
+  readKeyzText,
+  removeKeyzFile,
+  removeStaleTemps,
+} from "./files.ts";
 
 const LOCK = `${KEYZ_DIR}/lock`;
 
@@ -13,32 +22,58 @@ export interface StoreLock {
   release(): Promise<void>;
 }
 
+function lockText(storeDir: string): string {
+  try {
+    return readKeyzText(storeDir, LOCK) ?? "";
+  } catch {
+    return "";
+  }
+}
+
 /** Who holds the lock right now (from the file), or undefined when nobody does. */
 export async function lockHolder(storeDir: string): Promise<string | undefined> {
-  const file = `${storeDir}/${LOCK}`;
-  let f: Deno.FsFile;
+  let f: Deno.FsFile | undefined;
   try {
-    f = await Deno.open(file, { read: true });
+    f = openNoFollow(storeDir, LOCK);
   } catch {
     return undefined;
   }
+  if (!f) return undefined;
   try {
     if (await f.tryLock(true)) return undefined;
   } finally {
     f.close();
   }
-  return (await Deno.readTextFile(file).catch(() => "")).trim() || "another keyz";
+  return lockText(storeDir).trim() || "another keyz";
 }
 
-export async function acquireLock(storeDir: string, what: string): Promise<StoreLock> {
-  await assertInsideStore(storeDir, LOCK);
-  await Deno.mkdir(`${storeDir}/${KEYZ_DIR}`, { recursive: true });
+/**
+ * Take the store lock, then get `.keyz` ready for writing (stale temp files removed, links
+ * where keyz keeps its own files moved aside, `.gitignore`/`.gitattributes` written: see
+ * prepareKeyzDir). `warn` gets a line for each link moved aside.
+ */
+export async function acquireLock(
+  storeDir: string,
+  what: string,
+  opts: { warn?: (line: string) => void } = {},
+): Promise<StoreLock> {
   const file = `${storeDir}/${LOCK}`;
+  forgetVerifiedFolders();
   for (let tries = 0; tries < 5; tries++) {
-    const f = await Deno.open(file, { read: true, write: true, create: true });
+    let f: Deno.FsFile;
+    try {
+      f = openNoFollow(storeDir, LOCK, { create: true, write: true })!;
+    } catch (e) {
+      // The lock is keyz's own transient file: a link there (pushed by someone) is moved
+      // aside as the link, never opened.
+      if (!(e instanceof StoreFileError && e.problem === "symlink")) throw e;
+      const dest = await quarantine(storeDir, LOCK);
+      opts.warn?.(`${LOCK} was a symbolic link (never followed); moved aside to ${dest}`);
+      continue;
+    }
     if (!(await f.tryLock(true))) {
       f.close();
-      const text = await Deno.readTextFile(file).catch(() => "");
+      const text = lockText(storeDir);
       const [pid, at, ...rest] = text.trim().split(" ");
       throw new KeyzError(
         "locked",
@@ -50,29 +85,34 @@ export async function acquireLock(storeDir: string, what: string): Promise<Store
     }
     // The previous owner removes the file before unlocking it; if that happened between our
     // open and our lock, we hold a lock on a deleted file: start over on the current one.
-    const [mine, current] = await Promise.all([f.stat(), Deno.stat(file).catch(() => null)]);
+    const [mine, current] = await Promise.all([f.stat(), Deno.lstat(file).catch(() => null)]);
     if (!current || mine.ino !== current.ino || mine.dev !== current.dev) {
       f.close();
       continue;
     }
-    await f.truncate(0);
-    await f.write(new TextEncoder().encode(`${Deno.pid} ${new Date().toISOString()} ${what}\n`));
+    const drop = () => {
+      try {
+        removeKeyzFile(storeDir, LOCK);
+      } catch { /* the kernel drops the lock with the process anyway */ }
+      f.close();
+    };
     try {
+      await f.truncate(0);
+      await f.write(new TextEncoder().encode(`${Deno.pid} ${new Date().toISOString()} ${what}\n`));
       // Holding the lock, every temp file left in .keyz belongs to a dead process.
       await removeStaleTemps(storeDir);
-      await ensureKeyzGitignore(storeDir);
+      for (const note of prepareKeyzDir(storeDir)) opts.warn?.(note);
     } catch (e) {
-      await Deno.remove(file).catch(() => {});
-      f.close();
-      throw e;
+      drop();
+      throw fileErrorOf(file, e);
     }
     let released = false;
     return {
       release: async () => {
         if (released) return;
         released = true;
-        await Deno.remove(file).catch(() => {});
-        f.close();
+        await Promise.resolve();
+        drop();
       },
     };
   }

@@ -16,12 +16,14 @@ import {
   appendLine,
   parseJsonText,
   quarantine,
-  readJsonSync,
+  readKeyzText,
   type ReadResult,
+  readSidecarText,
   stableJson,
   writeAtomic,
 } from "./files.ts";
-import type { KeyzError } from "../errors.ts";
+import { type KeyzError, StoreFileError } from "../errors.ts";
+import { passPathProblem } from "../store/path.ts";
 import type { z } from "zod";
 import { migrating } from "./migrate.ts";
 import { resolveConflictedJson } from "./conflict.ts";
@@ -46,24 +48,47 @@ export class Sidecars {
     return this.readSync(rel, schema);
   }
 
-  /** The synchronous form (small files; many of them when the snapshot is rebuilt). */
-  readSync<T>(rel: string, schema: z.ZodType<T>): ReadResult<T> {
-    const r = readJsonSync(this.storeDir, rel, schema);
-    if (r.ok || r.missing) return r;
-    let text = "";
-    try {
-      text = Deno.readTextFileSync(`${this.storeDir}/${rel}`);
-    } catch { /* unreadable: report the first error */ }
+  /**
+   * The synchronous form (small files; many of them when the snapshot is rebuilt). `listed`:
+   * found by listing real folders (see readKeyzText).
+   */
+  readSync<T>(rel: string, schema: z.ZodType<T>, listed = false): ReadResult<T> {
+    const file = `${this.storeDir}/${rel}`;
+    const text = readSidecarText(this.storeDir, rel, { listed });
+    if (typeof text !== "string") return text;
+    const r = parseJsonText(text, file, schema);
+    if (r.ok) return r;
     const repaired = resolveConflictedJson(text);
     if (repaired === undefined) return r;
-    return parseJsonText(JSON.stringify(repaired), `${this.storeDir}/${rel}`, schema);
+    return parseJsonText(JSON.stringify(repaired), file, schema);
   }
 
+  /** The explicit mappings; a bad one is left out (see readMapChecked). */
   async readMap(): Promise<Record<string, Mapping>> {
+    return (await this.readMapChecked()).map;
+  }
+
+  /**
+   * The explicit mappings, and a line for each one left out: map.json comes from whoever
+   * pushed the store, so its paths (keys and `credential`) must be pass paths by the command
+   * line's rules before they can name a file.
+   */
+  async readMapChecked(): Promise<{ map: Record<string, Mapping>; skipped: string[] }> {
     const r = await this.read(paths.map, MapRead);
-    if (r.ok) return r.value.keys;
-    if (r.missing) return {};
-    throw r.error;
+    if (!r.ok) {
+      if (r.missing) return { map: {}, skipped: [] };
+      throw r.error;
+    }
+    const map: Record<string, Mapping> = {};
+    const skipped: string[] = [];
+    for (const [path, m] of Object.entries(r.value.keys)) {
+      const problem = passPathProblem(path) ??
+        (m.credential === undefined ? undefined : credentialProblem(m.credential));
+      if (problem) {
+        skipped.push(`${paths.map}: mapping ${JSON.stringify(path)} skipped: ${problem}`);
+      } else map[path] = m;
+    }
+    return { map, skipped };
   }
 
   async writeMap(keys: Record<string, Mapping>): Promise<void> {
@@ -74,24 +99,33 @@ export class Sidecars {
     );
   }
 
-  readKey(path: string): Promise<ReadResult<KeySidecar>> {
-    return this.read(paths.key(path), KeyRead);
+  async readKey(path: string): Promise<ReadResult<KeySidecar>> {
+    await Promise.resolve();
+    return this.readKeySync(path);
   }
 
-  readKeySync(path: string): ReadResult<KeySidecar> {
-    return this.readSync(paths.key(path), KeyRead);
+  /**
+   * A key sidecar by its pass path. Its `path` field is the file's own location, whatever the
+   * file says (a field inside a file never decides where keyz writes).
+   */
+  readKeySync(path: string, listed = false): ReadResult<KeySidecar> {
+    const r = located(() => this.readSync(paths.key(path), KeyRead, listed));
+    return r.ok ? { ok: true, value: { ...r.value, path } } : r;
   }
 
   async writeKey(k: KeySidecar): Promise<void> {
     await writeAtomic(this.storeDir, paths.key(k.path), stableJson(k));
   }
 
-  readAccount(id: string): Promise<ReadResult<AccountSidecar>> {
-    return this.read(paths.account(id), AccountRead);
+  async readAccount(id: string): Promise<ReadResult<AccountSidecar>> {
+    await Promise.resolve();
+    return this.readAccountSync(id);
   }
 
-  readAccountSync(id: string): ReadResult<AccountSidecar> {
-    return this.readSync(paths.account(id), AccountRead);
+  /** An account sidecar by its id; its `account` field is the id it was read by. */
+  readAccountSync(id: string, listed = false): ReadResult<AccountSidecar> {
+    const r = located(() => this.readSync(paths.account(id), AccountRead, listed));
+    return r.ok ? { ok: true, value: { ...r.value, account: id } } : r;
   }
 
   async writeAccount(a: AccountSidecar): Promise<void> {
@@ -104,13 +138,9 @@ export class Sidecars {
 
   /** Every valid history line of a key, oldest first; broken lines are skipped. */
   async readHistory(path: string): Promise<HistoryLine[]> {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(`${this.storeDir}/${paths.history(path)}`);
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return [];
-      throw e;
-    }
+    await Promise.resolve();
+    const text = readKeyzText(this.storeDir, paths.history(path));
+    if (text === undefined) return [];
     const out: HistoryLine[] = [];
     for (const line of text.split("\n")) {
       if (!line.trim()) continue;
@@ -126,6 +156,21 @@ export class Sidecars {
   quarantine(rel: string): Promise<string> {
     return quarantine(this.storeDir, rel);
   }
+}
+
+/** A read whose location is refused (a name from data that is no pass path) reads as broken. */
+function located<T>(read: () => ReadResult<T>): ReadResult<T> {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof StoreFileError) return { ok: false, missing: false, error: e };
+    throw e;
+  }
+}
+
+function credentialProblem(credential: string): string | undefined {
+  const problem = passPathProblem(credential);
+  return problem && `credential ${JSON.stringify(credential)}: ${problem}`;
 }
 
 export type { KeyzError, ReadResult };

@@ -14,11 +14,22 @@ export function normalizePassPath(input: string): string {
     );
   if (input.startsWith("/")) throw bad("absolute paths are not allowed");
   const p = input.replace(/\.gpg$/, "").replace(/\/+$/, "");
-  if (p === "") throw bad("empty");
-  const segments = p.split("/");
-  if (segments.some((s) => s === "..")) throw bad("`..` is not allowed");
-  if (segments.some((s) => s === "" || s === ".")) throw bad("empty path segment");
-  if (segments.some((s) => s.startsWith("."))) throw bad("hidden folders are not entries");
-  if (hasControlChars(p)) throw bad("control characters");
+  const problem = passPathProblem(p);
+  if (problem) throw bad(problem);
   return p;
+}
+
+/**
+ * What makes `p` no pass path by the command line's rules, or undefined when it is one. For
+ * paths that come from data (map.json, sidecars), which are checked exactly as given.
+ */
+export function passPathProblem(p: string): string | undefined {
+  if (p === "") return "empty";
+  if (p.startsWith("/")) return "absolute paths are not allowed";
+  const segments = p.split("/");
+  if (segments.some((s) => s === "..")) return "`..` is not allowed";
+  if (segments.some((s) => s === "" || s === ".")) return "empty path segment";
+  if (segments.some((s) => s.startsWith("."))) return "hidden folders are not entries";
+  if (hasControlChars(p)) return "control characters";
+  return undefined;
 }

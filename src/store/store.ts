@@ -9,9 +9,13 @@ import type { Ownership } from "./recipients.ts";
 
 /** The one wording for a missing store, wherever keyz finds it missing. */
 export function noStoreError(dir: string): KeyzError {
+  let isFile = false;
+  try {
+    isFile = !Deno.statSync(dir).isDirectory;
+  } catch { /* missing */ }
   return new KeyzError(
     "store",
-    `no password store at ${dir}`,
+    isFile ? `${dir} is a file, not a password store folder` : `no password store at ${dir}`,
     "set PASSWORD_STORE_DIR or create one with `pass init <gpg-id>`",
   );
 }

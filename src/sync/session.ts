@@ -28,6 +28,9 @@ export interface SyncSession {
   gitMode?: GitMode;
   /** Requests in flight at once (default 16). */
   concurrency?: number;
+  /** Repairs made when taking the lock, and git's notes (see StoreWrite). */
+  warn?: (line: string) => void;
+  note?: (line: string) => void;
 }
 
 export interface SyncRequest {
@@ -57,7 +60,7 @@ export async function syncEntries(
   const storeDir = s.sidecars.storeDir;
   const gitMode = s.gitMode ?? (await readStoreConfig(storeDir)).git ?? "commit";
   return await withStoreWrite(
-    { storeDir, what: "sync", gitMode, wait: req.wait },
+    { storeDir, what: "sync", gitMode, wait: req.wait, warn: s.warn, note: s.note },
     async () => {
       // Read again under the lock: another keyz may have synced or mapped in the meantime.
       const src = await fileSources(s.sidecars, s.store, s.providers, s.configDir);

@@ -5,7 +5,13 @@
  * attempts, failures and entries that are not keys in the untracked state. One key's failure
  * never stops the others; last good figures are kept.
  */
-import { FetchError, type FetchErrorKind, KeyzError, NotAKeyError } from "../errors.ts";
+import {
+  FetchError,
+  type FetchErrorKind,
+  KeyzError,
+  NotAKeyError,
+  StoreFileError,
+} from "../errors.ts";
 import { keyShape } from "../providers/key_shape.ts";
 import type { PassStore } from "../store/store.ts";
 import { DecryptError } from "../store/store.ts";
@@ -302,8 +308,11 @@ export async function runPlan(plan: SyncPlan, deps: SyncDeps): Promise<SyncResul
         });
         deps.state.accounts[job.id] = { at, failures: 0 };
       } catch (e) {
-        // A write that fails (a full disk, a refused link) fails this account alone.
-        failure = new FetchError("config", e instanceof Error ? e.message : String(e));
+        // A file of this account that cannot be written (a link in its path, a name too long)
+        // fails this account alone, naming the file; a full or read-only disk fails the run.
+        if (e instanceof StoreFileError && e.wholeStore) throw e;
+        const why = e instanceof KeyzError ? `${e.message}${e.hint ? ` (${e.hint})` : ""}` : e;
+        failure = new FetchError("config", why instanceof Error ? why.message : String(why));
         metadata = undefined;
       }
     }

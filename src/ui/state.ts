@@ -19,6 +19,7 @@ import {
   type ModeKind,
   type Selection,
 } from "./keymap.ts";
+import { refusedEnvName } from "../keyenv/names.ts";
 import {
   BADGE_ORDER,
   badgesOf,
@@ -682,7 +683,8 @@ export function applyEdit(
       if (!t) delete key.env;
       else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(t)) {
         return { error: "letters, digits and _ only, e.g. OPENAI_API_KEY" };
-      } else key.env = t;
+      } else if (refusedEnvName(t)) return { error: `keyz never sets ${refusedEnvName(t)}` };
+      else key.env = t;
       break;
   }
   return { key };

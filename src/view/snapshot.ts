@@ -185,9 +185,15 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
   try {
     walkTree("");
   } catch (e) {
-    throw e instanceof Deno.errors.NotFound ? noStoreError(opts.storeDir) : e;
+    const gone = e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory;
+    throw gone ? noStoreError(opts.storeDir) : e;
   }
   entries.sort();
+
+  // Nothing under .keyz is read through a link (trust rule 2): a linked .keyz, keys/ or
+  // accounts/ reads as absent; below them, only real folders are entered (the listing says
+  // which, with no extra stat) and a linked sidecar is a broken one, never followed.
+  const keyzReal = isRealDir(`${opts.storeDir}/.keyz`);
 
   // Sidecar trees: as above; each folder's files are held in one flat map per kind.
   const walkSidecars = async (
@@ -201,7 +207,8 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
       const abs = rel ? `${opts.storeDir}/${base}/${rel}` : `${opts.storeDir}/${base}`;
       let m: number;
       try {
-        m = mtimeOf(abs);
+        if (!keyzReal) throw new Deno.errors.NotFound();
+        m = folderMtime(abs);
       } catch (e) {
         if (!(e instanceof Deno.errors.NotFound)) throw e;
         if (rel !== "") changed = true; // removed since its parent was listed
@@ -216,11 +223,13 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
         rec = { m: racy(m) ? 0 : m, dirs: [], names: [] };
         for (const e of Deno.readDirSync(abs)) {
           if (e.isDirectory) rec.dirs.push(e.name);
-          else if (e.isFile && e.name.endsWith(".json")) {
+          else if ((e.isFile || e.isSymlink) && e.name.endsWith(".json")) {
             const name = e.name.slice(0, -5);
             const id = rel ? `${rel}/${name}` : name;
             rec.names.push(name);
-            files[id] = compact(kind, id, p.parseSidecar(opts.storeDir, kind, id));
+            files[id] = e.isFile
+              ? compact(kind, id, p.parseSidecar(opts.storeDir, kind, id))
+              : linkedSidecar(`${abs}/${e.name}`);
           }
         }
         rec.dirs.sort();
@@ -260,15 +269,17 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
   };
   const userProviders = `${opts.configDir}/providers`;
   const storeProviders = `${opts.storeDir}/.keyz/providers`;
+  const storeProvidersReal = keyzReal && isRealDir(storeProviders);
+  // A linked .keyz stamps as absent here (lstat), and is read as absent.
   next.map = await stamped(
     old?.map,
     [`${opts.storeDir}/.keyz/map.json`],
-    (p) => p.readMapFile(opts.storeDir),
+    (p) => keyzReal ? p.readMapFile(opts.storeDir) : Promise.resolve({}),
   );
   next.config = await stamped(
     old?.config,
     [`${opts.storeDir}/.keyz/config.jsonc`],
-    (p) => p.readConfigFile(opts.storeDir),
+    (p) => keyzReal ? p.readConfigFile(opts.storeDir) : Promise.resolve({}),
   );
   next.state = await stamped(
     old?.state,
@@ -279,7 +290,7 @@ export async function readSnapshot(opts: SnapshotOptions): Promise<Snapshot> {
     userProviders,
     storeProviders,
     ...manifestFiles(userProviders),
-    ...manifestFiles(storeProviders),
+    ...(storeProvidersReal ? manifestFiles(storeProviders) : []),
   ];
   next.providers = await stamped(
     old?.providers,
@@ -360,7 +371,8 @@ export function stampsHold(stamps: Stamps): boolean {
     if (m === 0) return false;
     let now: number;
     try {
-      now = mtimeOf(dir);
+      // Sidecar folders never through a link (a folder replaced by one reads as gone).
+      now = dir.includes("/.keyz/") ? folderMtime(dir) : mtimeOf(dir);
     } catch {
       now = -1;
     }
@@ -369,6 +381,16 @@ export function stampsHold(stamps: Stamps): boolean {
   const now: Record<string, Stamp> = {};
   for (const file of Object.keys(stamps.files)) now[file] = stampOf(file, () => false);
   return sameStamps(stamps.files, now);
+}
+
+/** A sidecar that is a link: broken, named, never followed. */
+function linkedSidecar(file: string): Compact {
+  return {
+    ok: false,
+    what: `${file} is a symbolic link`,
+    hint:
+      "keyz never reads or writes through links in .keyz: remove the link, or run `keyz doctor --fix` to move it aside",
+  };
 }
 
 function compact(kind: "key" | "account", id: string, s: Stored<unknown>): Compact {
@@ -476,6 +498,24 @@ export function writeCache(file: string, value: unknown): void {
 
 function mtimeOf(abs: string): number {
   return Deno.statSync(abs).mtime?.getTime() ?? 0;
+}
+
+/**
+ * A folder's mtime without following a link (lstat): below the store root every folder keyz
+ * reads must be a real one; a link reads as absent (NotFound).
+ */
+function folderMtime(abs: string): number {
+  const st = Deno.lstatSync(abs);
+  if (!st.isDirectory) throw new Deno.errors.NotFound(`${abs} is not a folder`);
+  return st.mtime?.getTime() ?? 0;
+}
+
+function isRealDir(abs: string): boolean {
+  try {
+    return Deno.lstatSync(abs).isDirectory;
+  } catch {
+    return false;
+  }
 }
 
 function stampOf(file: string, racy: (m: number) => boolean): Stamp {

@@ -22,7 +22,8 @@ export function parseSidecar(
   id: string,
 ): Stored<unknown> {
   const sidecars = new Sidecars(storeDir);
-  const r = kind === "key" ? sidecars.readKeySync(id) : sidecars.readAccountSync(id);
+  // Found by the snapshot's walk of real folders: the link checks are done (see readKeyzText).
+  const r = kind === "key" ? sidecars.readKeySync(id, true) : sidecars.readAccountSync(id, true);
   if (r.ok) return r;
   if (r.missing) return { ok: false, what: `${id} vanished while reading`, hint: "run it again" };
   return { ok: false, what: r.error.message, hint: r.error.hint ?? "" };
