@@ -14,7 +14,7 @@ const KEYS = {
 };
 
 /** A loopback port nobody listens on: connections are refused at once. */
-async function closedPort(): Promise<string> {
+function closedPort(): string {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -61,7 +61,7 @@ Deno.test("offline: one summary line, figures kept with their age, nothing commi
     );
 
     // Every provider unreachable.
-    const down = await closedPort();
+    const down = closedPort();
     const offline = { ...online };
     for (const id of ["DEEPSEEK", "OPENROUTER", "MOONSHOT"]) offline[`KEYZ_BASE_URL_${id}`] = down;
     const r = await runKeyz(["sync", "--all"], { env: offline });
