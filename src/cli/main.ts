@@ -1,4 +1,5 @@
 /** Entry: parse, run, and turn every failure into one line and a stable exit code. */
+import { escapeTerminal } from "../util/text.ts";
 import { asKeyzError, OutputClosed } from "../errors.ts";
 import { parseFast } from "./fast.ts";
 
@@ -25,7 +26,8 @@ export async function runMain(args: string[]): Promise<never> {
     // The reader went away (`keyz ls | head -1`): it got what it asked for.
     if (e instanceof OutputClosed) Deno.exit(0);
     const err = asKeyzError(e);
-    printError(err.format());
+    // The line names paths and messages from data: shown as text only (trust rule 4).
+    printError(escapeTerminal(err.format()));
     Deno.exit(err.exitCode);
   }
 }

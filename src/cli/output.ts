@@ -1,4 +1,5 @@
 /** Terminal output: colours that respect NO_COLOR and non-terminals, stderr for diagnostics. */
+import { escapeTerminal } from "../util/text.ts";
 import { ansi } from "../util/ansi.ts";
 import { noColor } from "../env.ts";
 import { cells } from "../util/cells.ts";
@@ -71,12 +72,16 @@ export function outJson(value: unknown): void {
   out(JSON.stringify(value, null, 2));
 }
 
+/**
+ * Diagnostics on stderr, one line each. They carry paths and messages from data, so they are
+ * always shown through escapeTerminal: a name cannot move the cursor or forge a line.
+ */
 export function warn(line: string): void {
-  if (!quiet) writeAll(Deno.stderr, `keyz: ${line}\n`);
+  if (!quiet) writeAll(Deno.stderr, `keyz: ${escapeTerminal(line)}\n`);
 }
 
 export function debug(line: string): void {
-  if (verbose) writeAll(Deno.stderr, `keyz: ${line}\n`);
+  if (verbose) writeAll(Deno.stderr, `keyz: ${escapeTerminal(line)}\n`);
 }
 
 /** A one-line progress indicator on stderr, only when stderr is a terminal. */
