@@ -238,7 +238,8 @@ export async function fetchMetadata(job: FetchJob, http: HttpClient): Promise<Fe
   );
   try {
     const outcome = await fetchChecked(job, http, redactor);
-    return { ...outcome, metadata: redactMetadata(outcome.metadata, redactor) };
+    // Every string figure once more (normalize redacted them already).
+    return { ...outcome, metadata: redactor.redactStrings(outcome.metadata) };
   } catch (e) {
     // A last pass over the message; every piece of it was redacted before it was cut.
     if (e instanceof FetchError) {
@@ -249,15 +250,6 @@ export async function fetchMetadata(job: FetchJob, http: HttpClient): Promise<Fe
     }
     throw e;
   }
-}
-
-/** Every string figure through the redactor once more (normalize redacted them already). */
-function redactMetadata(meta: Metadata, redactor: Redactor): Metadata {
-  const out: Record<string, unknown> = { ...meta };
-  for (const [k, v] of Object.entries(out)) {
-    if (typeof v === "string") out[k] = redactor.redact(v);
-  }
-  return out as Metadata;
 }
 
 async function fetchChecked(

@@ -80,13 +80,6 @@ export interface SyncDeps {
   onResult?: (r: SyncResult) => void;
 }
 
-/** Every text of a set of figures through the run's redactor (a provider may echo any key). */
-function redactMetadata(m: Metadata, r: Redactor): Metadata {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(m)) out[k] = typeof v === "string" ? r.redact(v) : v;
-  return out as Metadata;
-}
-
 /** Whether a secret may be sent as this provider's key (or credential). */
 function shapeVerdict(
   manifest: Manifest,
@@ -269,7 +262,8 @@ export async function runPlan(plan: SyncPlan, deps: SyncDeps): Promise<SyncResul
     }
     decrypted();
     const r = await redactor();
-    if (metadata) metadata = redactMetadata(metadata, r);
+    // Every text figure against every secret of the run (a provider may echo any key).
+    if (metadata) metadata = r.redactStrings(metadata);
     const now = deps.now();
     const at = isoSeconds(now);
     if (leftAlone) {

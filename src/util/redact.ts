@@ -60,6 +60,13 @@ export class Redactor {
     return r;
   }
 
+  /** A copy of a flat object with every string field redacted (figures, error records). */
+  redactStrings<T extends object>(o: T): T {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(o)) out[k] = typeof v === "string" ? this.redact(v) : v;
+    return out as T;
+  }
+
   get empty(): boolean {
     return this.#secrets.length === 0;
   }
