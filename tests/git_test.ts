@@ -8,7 +8,7 @@ import { runKeyz } from "./support/cli.ts";
 import { keyLike } from "./support/keys.ts";
 
 const KEYS = {
-  "api/deepseek/main": "sk-CANARY-deepseek-git-01",
+  "api/deepseek/main": keyLike("deepseek", "CANARY-deepseek-git-01"),
   "work/openrouter/team": keyLike("openrouter", "CANARY-git-02"),
 };
 

@@ -71,7 +71,7 @@ Deno.test("generated files (JSON Schema, built-in list) are current", async () =
 
 Deno.test("aliases map common pass layouts", () => {
   const want: Record<string, string> = {
-    kimi: "moonshot",
+    moonshotai: "moonshot",
     grok: "xai",
     claude: "anthropic",
     gemini: "google",
@@ -83,6 +83,11 @@ Deno.test("aliases map common pass layouts", () => {
     const owner = [...set.providers.values()].find((p) => p.manifest.aliases.includes(alias));
     assertEquals(owner?.manifest.id, id, `alias ${alias}`);
   }
+  // A folder named kimi may hold a Moonshot key or a Kimi Code key: no provider claims it.
+  const kimi = [...set.providers.values()].filter((p) =>
+    [p.manifest.id, ...p.manifest.aliases].includes("kimi")
+  );
+  assertEquals(kimi.map((p) => p.manifest.id), []);
 });
 
 for (const id of Object.keys(EXPECTED_KIND)) {

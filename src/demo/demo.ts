@@ -25,10 +25,10 @@ import { DEMO_FINGERPRINT, DEMO_KEYRING } from "./keyring.ts";
  * shows, among ordinary passwords (which keyz leaves alone).
  */
 const ENTRIES: Record<string, string> = {
-  "api/deepseek/main": "sk-0d3m0a1b2c3d4e5f60718293a4b5c6d7\n",
+  "api/deepseek/main": "sk-0d3e0a1b2c3d4e5f60718293a4b5c6d7\n",
   "api/openrouter/team":
     "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\n",
-  "work/kimi": "sk-D3moKimiA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0\n",
+  "work/moonshot": "sk-D3moKimiA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0\n",
   "work/siliconflow": "sk-demorevokedabcdefghijklmnopqrstuvwxyzabcdefghijkl\n",
   "work/mistral": "D3moM1str4lA1b2C3d4E5f6G7h8I9j0K\n",
   "personal/wifi": "correct horse battery staple\n",
@@ -122,7 +122,7 @@ export async function makeDemoStore(now: Date): Promise<DemoStore> {
   });
   await sidecars.writeKey({
     schema_version: SCHEMA_VERSION,
-    path: "work/kimi",
+    path: "work/moonshot",
     notes: "team key; rotate before it expires",
     tags: ["work"],
     expires_at: iso(new Date(now.getTime() + 5 * DAY)),
