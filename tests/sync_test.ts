@@ -56,7 +56,11 @@ async function setup(): Promise<Env> {
         status: true,
       },
     },
-    { path: "/api/v1/credits", body: { data: { total_credits: 25.5, total_usage: 5.25 } } },
+    // OpenRouter without a management credential: the key's own remaining limit.
+    {
+      path: "/api/v1/key",
+      body: { data: { limit: 25.5, limit_remaining: 20.25, usage_monthly: 5.25 } },
+    },
   ]);
   const base = server.url;
   const env = {
@@ -90,7 +94,7 @@ Deno.test("sync --all --json writes sidecars, reports per key, never leaks a key
     assertEquals(byPath["api/deepseek/main"].metadata.currency, "CNY");
     assertEquals(byPath["work/moonshot"].metadata.balance, 49.58894);
     assertEquals(byPath["work/moonshot"].metadata.currency, "USD");
-    assertEquals(byPath["work/openrouter/team"].metadata.balance, 20.25);
+    assertEquals(byPath["work/openrouter/team"].metadata.limit_remaining, 20.25);
     // An ordinary entry is not a key: counted, not reported, never decrypted.
     assertEquals(byPath["misc/unknown-thing"], undefined);
     assert(doc.summary.other_entries >= 1);

@@ -53,8 +53,10 @@ export function demoHandler(req: Request): Response {
           topped_up_balance: "100.00",
         }],
       });
-    case "/api/v1/credits": // openrouter: nearly spent
-      return json({ data: { total_credits: 10, total_usage: 9.58 } });
+    case "/api/v1/key": // openrouter (no management key): the key's limit, nearly spent
+      return json({
+        data: { label: "team", limit: 10, limit_remaining: 0.42, usage_monthly: 9.58 },
+      });
     case "/v1/users/me/balance": // moonshot
       return json({
         code: 0,
