@@ -429,6 +429,7 @@ function normalizeWith(input: NormalizeInput): Metadata {
     const fill = (e: ValueExprShape) => fillPaths(e, input.vars, input.now, "quota_windows");
     const filled = windows.map((w) => ({
       ...w,
+      ...(w.each ? { each: fill({ path: w.each }).path } : {}),
       used: fill(w.used),
       ...(w.resets ? { resets: fill(w.resets) } : {}),
     }));
