@@ -107,6 +107,11 @@ Deno.test("a documented admin shape makes a key its own credential; a conservati
   assert(!isOwnCredential(builtin("anthropic"), keyLike("anthropic", "x")));
   // xAI management keys have no documented shape: an xAI key is never taken for one.
   assert(!isOwnCredential(builtin("xai"), keyLike("xai", "x")));
+  // Venice documents its admin prefix: an admin key reads the account's balance itself.
+  assert(isOwnCredential(builtin("venice"), keyLike("venice-admin", "x")));
+  assert(!isOwnCredential(builtin("venice"), keyLike("venice", "x")));
+  // OpenRouter management keys look like any key: a key is never taken for one.
+  assert(!isOwnCredential(builtin("openrouter"), keyLike("openrouter", "x")));
 });
 
 Deno.test("patterns are RE2: lookaround, backreferences and bad syntax are refused", () => {

@@ -533,6 +533,29 @@ Deno.test("quota_windows: the binding window gives the percent and its own reset
   );
 });
 
+Deno.test("quota_windows: each over a huge array is a typed parse error, not a hang", () => {
+  const windows = Array.from({ length: 100_001 }, () => ({ used: 1, limit: 2 }));
+  assertThrows(
+    () =>
+      normalize({
+        plan: {
+          kind: "quota",
+          fields: {
+            quota_windows: [{
+              each: "w[*]",
+              used: { ratio: [{ path: "used" }, { path: "limit" }] },
+            }],
+          } as never,
+        },
+        responses: new Map([["q", [{ w: windows }]]]),
+        vars: {},
+        now,
+      }),
+    (e) =>
+      e instanceof FetchError && e.kind === "parse" && /more than 100000 values/.test(e.message),
+  );
+});
+
 Deno.test("statusKinds: a status meaning something else than usual, then errorCodes", async () => {
   const m = Manifest.parse({
     ...keyChecked,
