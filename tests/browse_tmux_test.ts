@@ -5,8 +5,9 @@ import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { makeStore } from "./support/store.ts";
 import { startServer } from "./support/server.ts";
 import { keyzArgv, ROOT } from "./support/cli.ts";
+import { keyLike } from "./support/keys.ts";
 
-const CANARY = "sk-CANARY-browse-deepseek-42aa";
+const CANARY = keyLike("deepseek", "CANARY-browse-deepseek-42aa");
 
 function which(cmd: string): boolean {
   for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
@@ -112,7 +113,7 @@ Deno.test({
     git: true,
     entries: {
       "api/deepseek/main": `${CANARY}\n`,
-      "work/kimi": "sk-CANARY-browse-kimi-77",
+      "work/moonshot": keyLike("moonshot", "CANARY-browse-kimi-77"),
       "misc/wifi": "not-a-key",
     },
   });
@@ -205,7 +206,7 @@ Deno.test({
 
     // Clear the filter, quit: the alternate screen is left and the cursor shown again.
     await tmux.keys("a", "Escape");
-    await tmux.waitFor("a", /kimi/);
+    await tmux.waitFor("a", /work/);
 
     // Resize: the frame is redrawn for the new size (wide: details beside the tree), and back.
     await tmux.cmd("resize-window", "-t", "a", "-x", "130", "-y", "30");

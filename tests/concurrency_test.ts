@@ -4,6 +4,7 @@ import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { makeStore } from "./support/store.ts";
 import { startServer } from "./support/server.ts";
 import { runKeyz } from "./support/cli.ts";
+import { keyLike } from "./support/keys.ts";
 
 const BODY = {
   is_available: true,
@@ -18,7 +19,10 @@ async function historyLines(storeDir: string, path: string): Promise<string[]> {
 Deno.test("concurrency: a second sync during the first is refused with exit 5; nothing lost", async () => {
   const store = await makeStore({
     git: true,
-    entries: { "deepseek/a": "sk-CANARY-conc-a-1", "deepseek/b": "sk-CANARY-conc-b-2" },
+    entries: {
+      "deepseek/a": keyLike("deepseek", "CANARY-conc-a-1"),
+      "deepseek/b": keyLike("deepseek", "CANARY-conc-b-2"),
+    },
   });
   const server = await startServer([{ path: "/user/balance", delayMs: 1500, body: BODY }]);
   try {
@@ -60,7 +64,10 @@ Deno.test("concurrency: a second sync during the first is refused with exit 5; n
 });
 
 Deno.test("recovery: a dead owner's lock is taken over, temp files removed, a torn line closed", async () => {
-  const store = await makeStore({ git: true, entries: { "deepseek/a": "sk-CANARY-recover-1" } });
+  const store = await makeStore({
+    git: true,
+    entries: { "deepseek/a": keyLike("deepseek", "CANARY-recover-1") },
+  });
   const server = await startServer([{ path: "/user/balance", body: BODY }]);
   try {
     const env = { ...store.env, KEYZ_RETRY_BASE_MS: "0", KEYZ_BASE_URL_DEEPSEEK: server.url };
@@ -91,7 +98,9 @@ Deno.test("recovery: a dead owner's lock is taken over, temp files removed, a to
 });
 
 Deno.test("symlinks: a linked .keyz is refused; a linked folder in it is moved aside, never followed", async () => {
-  const store = await makeStore({ entries: { "deepseek/a": "sk-CANARY-symlink-1" } });
+  const store = await makeStore({
+    entries: { "deepseek/a": keyLike("deepseek", "CANARY-symlink-1") },
+  });
   const server = await startServer([{ path: "/user/balance", body: BODY }]);
   const outside = await Deno.makeTempDir({ prefix: "keyz-outside-" });
   try {

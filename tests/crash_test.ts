@@ -5,6 +5,7 @@ import { assert, assertEquals } from "./support/assert.ts";
 import { makeStore, writeEntries } from "./support/store.ts";
 import { startServer } from "./support/server.ts";
 import { assertNoSecret, runKeyz } from "./support/cli.ts";
+import { keyLike } from "./support/keys.ts";
 
 const KEYS = 200;
 const KILLS = 4;
@@ -74,7 +75,7 @@ Deno.test(`crash safety: ${KILLS} SIGKILLs during a ${KEYS}-key sync, then a cle
   try {
     const canaries = Array.from(
       { length: KEYS },
-      (_, i) => `sk-CANARY-crash-${i}-${crypto.randomUUID().slice(0, 6)}`,
+      (_, i) => keyLike("deepseek", `CANARY-crash-${i}-${crypto.randomUUID().slice(0, 6)}`),
     );
     const paths = canaries.map((_, i) => `deepseek/k${String(i).padStart(3, "0")}`);
     await writeEntries(store, Object.fromEntries(paths.map((p, i) => [p, canaries[i]])));

@@ -13,8 +13,11 @@ Deno.test("keyz demo --no-browse syncs sample keys of every kind and cleans up",
     assertEquals(r.code, 0, r.stderr);
     // Exactly what `keyz ls` prints for that store.
     assertMatch(r.stdout, /api\/deepseek\/main\s+deepseek\s+110\.00 CNY\s+live\s/);
-    assertMatch(r.stdout, /api\/openrouter\/team\s+openrouter\s+0\.42 USD\s+live low\s/);
-    assertMatch(r.stdout, /work\/kimi\s+moonshot\s+49\.59 USD\s+live expiring\s/);
+    assertMatch(
+      r.stdout,
+      /api\/openrouter\/team\s+openrouter\s+0\.42 USD \(key limit left\)\s+live low\s/,
+    );
+    assertMatch(r.stdout, /work\/moonshot\s+moonshot\s+49\.59 USD\s+live expiring\s/);
     assertMatch(r.stdout, /work\/siliconflow\s+siliconflow\s+-\s+auth\s/);
     // Ordinary passwords, one of them in a folder named after a provider, are not keys.
     assert(!r.stdout.includes("personal/wifi"), r.stdout);

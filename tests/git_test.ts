@@ -8,7 +8,7 @@ import { runKeyz } from "./support/cli.ts";
 import { keyLike } from "./support/keys.ts";
 
 const KEYS = {
-  "api/deepseek/main": "sk-CANARY-deepseek-git-01",
+  "api/deepseek/main": keyLike("deepseek", "CANARY-deepseek-git-01"),
   "work/openrouter/team": keyLike("openrouter", "CANARY-git-02"),
 };
 
@@ -28,7 +28,11 @@ async function serve(): Promise<TestServer> {
   return await startServer([
     { path: "/user/balance", body: deepseekBody("90.00"), repeat: 1 },
     { path: "/user/balance", body: deepseekBody("100.00") },
-    { path: "/api/v1/credits", body: { data: { total_credits: 25.5, total_usage: 5.25 } } },
+    // OpenRouter without a management credential: the key's own remaining limit.
+    {
+      path: "/api/v1/key",
+      body: { data: { limit: 25.5, limit_remaining: 20.25, usage_monthly: 5.25 } },
+    },
   ]);
 }
 

@@ -405,8 +405,8 @@ const MERGE_CASES: MergeCase[] = [
   },
   {
     name: "store manifest: a new id and alias of its own is fine",
-    files: [store("venice", { ...BASE, id: "venice", aliases: ["venice-ai"] })],
-    check: (s) => assertEquals(s.providers.get("venice")?.source, "store"),
+    files: [store("nebius", { ...BASE, id: "nebius", aliases: ["nebius-ai"] })],
+    check: (s) => assertEquals(s.providers.get("nebius")?.source, "store"),
   },
   {
     name: "user manifest: a generic alias is the user's own choice",
@@ -443,13 +443,13 @@ const MERGE_CASES: MergeCase[] = [
   },
   {
     name: "new id claiming a built-in's alias",
-    files: [user("evil", { ...BASE, id: "evil", aliases: ["kimi"] })],
-    problem: { field: "aliases", message: /"kimi" already names provider moonshot/ },
+    files: [user("evil", { ...BASE, id: "evil", aliases: ["grok"] })],
+    problem: { field: "aliases", message: /"grok" already names provider xai/ },
   },
   {
     name: "id equal to a built-in's alias",
-    files: [user("kimi", { ...BASE, id: "kimi" })],
-    problem: { field: "aliases", message: /"kimi" already names provider moonshot/ },
+    files: [user("grok", { ...BASE, id: "grok" })],
+    problem: { field: "aliases", message: /"grok" already names provider xai/ },
   },
   {
     name: "two drop-ins sharing an alias",

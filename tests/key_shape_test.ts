@@ -38,7 +38,8 @@ Deno.test("built-in shapes: documented keys match, ordinary passwords do not", (
     ["anthropic", keyLike("anthropic-admin", "a")],
     ["openai", keyLike("openai", "a")],
     ["openai", keyLike("openai-admin", "a")],
-    ["openai", `sk-${"A1b2".repeat(12)}`],
+    // A legacy user key: 20 characters, the marker, 20 more.
+    ["openai", `sk-${"A1b2C".repeat(4)}T3BlbkFJ${"x9Y8z".repeat(4)}`],
     ["xai", keyLike("xai", "a")],
     ["github", keyLike("github", "a")],
     ["github", `github_pat_${"A1b2_".repeat(16)}xy`],
@@ -67,9 +68,36 @@ Deno.test("built-in shapes: documented keys match, ordinary passwords do not", (
   });
   assertEquals(keyShape(builtin("deepseek"), "correct horse battery staple").ok, false);
   assertEquals(keyShape(builtin("google"), keyLike("openrouter", "c")).ok, false);
+  // OpenAI's marker tells its keys from other sk- keys (DeepSeek, Moonshot, relays).
+  for (const other of ["deepseek", "moonshot", "siliconflow"]) {
+    assertEquals(keyShape(builtin("openai"), keyLike(other, "c")).ok, false, other);
+  }
+  // A Kimi Code key is not a Moonshot key, and the other way round.
+  assertEquals(keyShape(builtin("moonshot"), keyLike("kimi-code", "c")).ok, false);
   for (const blank of ["", " ", "\t \t"]) {
     assertEquals(keyShape(builtin("deepseek"), blank), { ok: false, why: "blank" });
   }
+});
+
+Deno.test("every built-in: its own keys match, passwords do not, documented shapes are unique", () => {
+  const ids = [...builtins.providers.keys()];
+  const documented = ids.filter((id) => builtin(id).keyPatternSource === "documented");
+  for (const id of ids) {
+    const key = keyLike(id, "CANARY-every");
+    assert(keyShape(builtin(id), key).ok, `${id}: its own test key ${key} does not match`);
+    // `keyz discover` proposes a provider only from documented shapes, and only when exactly
+    // one matches: a key of one provider must not have another provider's documented shape.
+    const others = documented.filter((o) => o !== id && keyShape(builtin(o), key).ok);
+    assertEquals(others, [], `${id}'s key has the documented shape of ${others}`);
+    // Only the conservative shape (no shape known) takes a long password without spaces.
+    const generic = builtin(id).keyPattern === "^[!-~]{16,512}$";
+    for (const pw of ["hunter2", "correct horse battery staple", "Tr0ub4dor&3-but-longer!"]) {
+      assertEquals(keyShape(builtin(id), pw).ok, generic && pw === "Tr0ub4dor&3-but-longer!", pw);
+    }
+  }
+  // A documented shape never accepts an ordinary 32-character password (Mistral's shape would).
+  const password32 = "Summer2024Summer2024Summer2024Ab";
+  assertEquals(documented.filter((id) => keyShape(builtin(id), password32).ok), []);
 });
 
 Deno.test("a documented admin shape makes a key its own credential; a conservative one never", () => {
@@ -79,6 +107,11 @@ Deno.test("a documented admin shape makes a key its own credential; a conservati
   assert(!isOwnCredential(builtin("anthropic"), keyLike("anthropic", "x")));
   // xAI management keys have no documented shape: an xAI key is never taken for one.
   assert(!isOwnCredential(builtin("xai"), keyLike("xai", "x")));
+  // Venice documents its admin prefix: an admin key reads the account's balance itself.
+  assert(isOwnCredential(builtin("venice"), keyLike("venice-admin", "x")));
+  assert(!isOwnCredential(builtin("venice"), keyLike("venice", "x")));
+  // OpenRouter management keys look like any key: a key is never taken for one.
+  assert(!isOwnCredential(builtin("openrouter"), keyLike("openrouter", "x")));
 });
 
 Deno.test("patterns are RE2: lookaround, backreferences and bad syntax are refused", () => {

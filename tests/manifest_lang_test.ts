@@ -419,3 +419,265 @@ Deno.test("a region without an account API: its metadata, and no request", async
     "baseUrl or unavailable",
   );
 });
+
+Deno.test("when: a value only while a sibling field holds; never its default otherwise", () => {
+  const weekly = {
+    difference: [{ const: 100 }, { path: "m.current_weekly_remaining_percent" }],
+    when: { path: "m.current_weekly_status", in: [1, 2] },
+  };
+  const plan = {
+    kind: "quota" as const,
+    fields: {
+      quota_used_percent: {
+        max: [{ difference: [{ const: 100 }, { path: "m.interval_remaining" }] }, weekly],
+      } as never,
+      // A null-means-zero figure guarded by a field that proves the body is the documented one.
+      balance: { path: "b.usd", default: 0, when: { path: "b.canConsume", in: [true, false] } },
+    },
+  };
+  const run = (body: unknown) =>
+    normalize({ plan, responses: new Map([["q", [body]]]), vars: {}, now });
+  const m = (status: unknown) => ({
+    interval_remaining: 70,
+    current_weekly_remaining_percent: 10,
+    current_weekly_status: status,
+  });
+  assertEquals(run({ m: m(1) }).quota_used_percent, 90);
+  assertEquals(run({ m: m("2") }).quota_used_percent, 90, "compared as text");
+  assertEquals(run({ m: m(3) }).quota_used_percent, 30, "status 3: no weekly cap");
+  assertEquals(run({ m: { interval_remaining: 70 } }).quota_used_percent, 30);
+  assertEquals(run({ m: m(1), b: { usd: null, canConsume: false } }).balance, 0);
+  assertEquals("balance" in run({ m: m(1), b: { usd: null } }), false, "no guard, no default");
+  assert(
+    !Manifest.safeParse({
+      ...manifest,
+      fields: { balance: { path: "b", when: { path: "s", equals: 1, in: [1] } } },
+    }).success,
+    "when needs exactly one of equals, in",
+  );
+});
+
+Deno.test("quota_windows: the binding window gives the percent and its own reset", () => {
+  const fields = {
+    quota_windows: [
+      {
+        each: "usage",
+        used: { ratio: [{ path: "used" }, { path: "limit" }] },
+        resets: { path: "resetTime" },
+      },
+      {
+        each: "limits[*].detail",
+        used: {
+          ratio: [
+            {
+              first: [{ path: "used" }, { difference: [{ path: "limit" }, { path: "remaining" }] }],
+            },
+            { path: "limit" },
+          ],
+        },
+        resets: { path: "resetTime" },
+      },
+    ],
+  };
+  assert(Manifest.safeParse({ ...manifest, kind: "quota", fields }).success);
+  const run = (body: unknown) =>
+    normalize({
+      plan: { kind: "quota", fields: fields as never },
+      responses: new Map([["usages", [body]]]),
+      vars: {},
+      now,
+    });
+  const weekly = (used: string) => ({
+    limit: "2048",
+    used,
+    remaining: "0",
+    resetTime: "2026-01-09T15:23:13.716839300Z",
+  });
+  const fiveHour = {
+    window: { duration: 300 },
+    detail: { limit: "200", remaining: "61", resetTime: "2026-01-06T13:33:02.717479433Z" },
+  };
+  // The 5-hour window (139 of 200 used, from limit - remaining) binds: its reset.
+  assertEquals(run({ usage: weekly("214"), limits: [fiveHour] }), {
+    kind: "quota",
+    quota_used_percent: 69.5,
+    quota_resets_at: "2026-01-06T13:33:02Z",
+  });
+  // The weekly window binds: its reset, though the 5-hour one resets sooner.
+  assertEquals(run({ usage: weekly("2000"), limits: [fiveHour] }), {
+    kind: "quota",
+    quota_used_percent: 97.65625,
+    quota_resets_at: "2026-01-09T15:23:13Z",
+  });
+  // A tie: the later reset (the quota stays blocked until then).
+  const full = { ...fiveHour, detail: { ...fiveHour.detail, remaining: "0" } };
+  assertEquals(
+    run({ usage: weekly("2048"), limits: [full] }).quota_resets_at,
+    "2026-01-09T15:23:13Z",
+  );
+  // No window with a share: the figure is missing (never 0).
+  assertThrows(
+    () => run({ usage: { limit: "0", used: "0" }, limits: [] }),
+    (e) => e instanceof FetchError && /quota_used_percent: missing/.test(e.message),
+  );
+  // quota_windows replaces the two fields; a quota manifest needs one or the other.
+  assert(
+    !Manifest.safeParse({
+      ...manifest,
+      kind: "quota",
+      fields: { ...fields, quota_resets_at: { path: "r" } },
+    }).success,
+  );
+  assert(
+    !Manifest.safeParse({ ...manifest, kind: "quota", fields: { plan: { path: "p" } } }).success,
+  );
+});
+
+Deno.test("quota_windows: each over a huge array is a typed parse error, not a hang", () => {
+  const windows = Array.from({ length: 100_001 }, () => ({ used: 1, limit: 2 }));
+  assertThrows(
+    () =>
+      normalize({
+        plan: {
+          kind: "quota",
+          fields: {
+            quota_windows: [{
+              each: "w[*]",
+              used: { ratio: [{ path: "used" }, { path: "limit" }] },
+            }],
+          } as never,
+        },
+        responses: new Map([["q", [{ w: windows }]]]),
+        vars: {},
+        now,
+      }),
+    (e) =>
+      e instanceof FetchError && e.kind === "parse" && /more than 100000 values/.test(e.message),
+  );
+});
+
+Deno.test("statusKinds: a status meaning something else than usual, then errorCodes", async () => {
+  const m = Manifest.parse({
+    ...keyChecked,
+    keyCheck: {
+      ...keyChecked.keyCheck,
+      // Google: 403 = the key exists but may not use this API; not revoked.
+      statusKinds: { "403": "provider" },
+    },
+  });
+  const job = {
+    manifest: m,
+    path: "ai/gem",
+    key: new Secret(GEM_KEY),
+    vars: {},
+    now,
+    retryBaseMs: 0,
+  };
+  const kindOf = async (e: FetchError) => {
+    const got = await fetchMetadata(job, { request: () => Promise.reject(e) }).then(
+      () => undefined,
+      (x) => x,
+    );
+    return got instanceof FetchError ? got.kind : String(got);
+  };
+  assertEquals(await kindOf(new FetchError("forbidden", "HTTP 403", { status: 403 })), "provider");
+  assertEquals(await kindOf(new FetchError("auth", "HTTP 401", { status: 401 })), "auth");
+  const invalid = { error: { details: [{ reason: "API_KEY_INVALID" }] } };
+  assertEquals(
+    await kindOf(new FetchError("forbidden", "HTTP 403", { status: 403, body: invalid })),
+    "auth",
+    "a mapped body code still wins",
+  );
+  // On a step too; other statuses keep their kind.
+  const stepped = Manifest.parse({
+    ...manifest,
+    steps: [{ id: "only", path: "/b", statusKinds: { "402": "auth" } }],
+    fields: { balance: { path: "balance" } },
+  });
+  const fail402 = new FetchError("provider", "HTTP 402", { status: 402 });
+  const got = await fetchMetadata(
+    { ...job, manifest: stepped, key: new Secret("acme-key-0123456789") },
+    { request: () => Promise.reject(fail402) },
+  ).catch((e) => e);
+  assertEquals(got instanceof FetchError && got.kind, "auth");
+  assert(
+    !Manifest.safeParse({
+      ...manifest,
+      steps: [{ id: "a", path: "/", statusKinds: { "4xx": "auth" } }],
+    }).success,
+  );
+});
+
+/** An account plan for a credential, and a per-key fallback that may yield two kinds. */
+const withCredential = Manifest.parse({
+  ...manifest,
+  steps: [{ id: "credits", path: "/credits" }],
+  fields: { balance: { path: "total" } },
+  credential: {
+    required: false,
+    description: "management key",
+    keyPattern: "^[!-~]{16,512}$",
+  },
+  fallback: {
+    withoutCredential: true,
+    kind: ["balance", "spend"],
+    steps: [{ id: "key", path: "/key" }],
+    fields: { limit_remaining: { path: "remaining" }, spend: { path: "month" } },
+    currency: "USD",
+  },
+});
+
+Deno.test("fallback withoutCredential: no credential, no main request; kind by what is there", async () => {
+  const http = fakeHttp({ "/credits": { total: 0 }, "/key": { remaining: 7.5, month: 2 } });
+  const keyOnly = await fetchMetadata({ ...job({}), manifest: withCredential }, http);
+  assertEquals(http.asked, ["/key"], "the account endpoint is never asked with the key");
+  assertEquals(keyOnly.plan, "fallback");
+  assertEquals(keyOnly.metadata, {
+    kind: "balance",
+    limit_remaining: 7.5,
+    spend: 2,
+    currency: "USD",
+  });
+  // A key without a limit: the second kind, its spend.
+  const unlimited = await fetchMetadata(
+    { ...job({}), manifest: withCredential },
+    fakeHttp({ "/key": { remaining: null, month: 2 } }),
+  );
+  assertEquals(unlimited.metadata, { kind: "spend", spend: 2, currency: "USD" });
+  // Neither figure: the first kind's is missing.
+  const none = await fetchMetadata(
+    { ...job({}), manifest: withCredential },
+    fakeHttp({ "/key": {} }),
+  ).catch((e) => e);
+  assertEquals(
+    none instanceof FetchError && none.message,
+    "field balance: missing from the response",
+  );
+  // With a credential: the main plan, with it.
+  http.asked.length = 0;
+  const account = await fetchMetadata(
+    { ...job({}), manifest: withCredential, credential: new Secret("management-key-0123") },
+    http,
+  );
+  assertEquals([account.plan, http.asked], ["main", ["/credits"]]);
+  assertEquals(account.metadata.balance, 0);
+  // A fallback needs a trigger.
+  const { on: _, ...noTrigger } = { ...withCredential.fallback!, withoutCredential: false };
+  assert(!Manifest.safeParse({ ...withCredential, fallback: noTrigger }).success);
+});
+
+Deno.test("extract skips an empty string and takes the next path", async () => {
+  const m = Manifest.parse({
+    ...manifest,
+    steps: [
+      { id: "who", path: "/who", extract: { team_id: ["teamId", "scopeId"] } },
+      { id: "balance", path: "/teams/{team_id}/balance" },
+    ],
+    fields: { balance: { path: "balance" } },
+  });
+  const http = fakeHttp({
+    "/who": { teamId: "", scopeId: "t-scope" },
+    "/teams/t-scope/balance": { balance: 4 },
+  });
+  assertEquals((await fetchMetadata({ ...job({}), manifest: m }, http)).metadata.balance, 4);
+});

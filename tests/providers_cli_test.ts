@@ -1,5 +1,5 @@
 // `keyz providers list|show|check|trust` and drop-in manifests, run as a user would, against one
-// real pass store. The Venice walkthrough runs exactly the commands of docs/manifests.md.
+// real pass store. The ElevenLabs walkthrough runs exactly the commands of docs/manifests.md.
 import { assert, assertEquals, assertMatch, assertNotMatch } from "./support/assert.ts";
 import { makeStore } from "./support/store.ts";
 import { startServer } from "./support/server.ts";
@@ -8,23 +8,32 @@ import { assertNoSecret, ROOT, runKeyz } from "./support/cli.ts";
 const BUILTINS = [
   "anthropic",
   "cerebras",
+  "chutes",
   "cloudflare",
+  "deepinfra",
   "deepseek",
   "fireworks",
   "github",
   "google",
+  "groq",
+  "hyperbolic",
+  "kimi-code",
   "minimax",
   "mistral",
   "moonshot",
   "novita",
   "openai",
   "openrouter",
+  "perplexity",
   "siliconflow",
+  "stepfun",
+  "together",
+  "venice",
   "xai",
   "zai",
 ];
-const VENICE_DIR = `${ROOT}/tests/fixtures/manifests/venice`;
-const VENICE_KEY = "VENICE-CANARY-admin-key-5c1d";
+const ELEVEN_DIR = `${ROOT}/tests/fixtures/manifests/elevenlabs`;
+const ELEVEN_KEY = "sk_CANARY-eleven-key-5c1d";
 
 /** A small valid manifest; `extra` lines go inside the top-level object. */
 function manifest(id: string, host: string): string {
@@ -63,15 +72,15 @@ function rows(stdout: string): { byId: Map<string, ProviderRow>; problems: strin
 Deno.test("keyz providers: list, show, check, trust and drop-in manifests", async (t) => {
   const store = await makeStore({
     git: true,
-    entries: { "api/venice/admin": `${VENICE_KEY}\nnote: admin key\n` },
+    entries: { "api/elevenlabs/main": `${ELEVEN_KEY}\nnote: voice key\n` },
   });
   const server = await startServer([{
-    path: "/api/v1/billing/balance",
-    body: JSON.parse(await Deno.readTextFile(`${VENICE_DIR}/sample.json`)),
+    path: "/v1/user/subscription",
+    body: JSON.parse(await Deno.readTextFile(`${ELEVEN_DIR}/sample.json`)),
   }]);
   const userDir = `${store.env.XDG_CONFIG_HOME}/keyz/providers`;
   const storeProviders = `${store.storeDir}/.keyz/providers`;
-  const env = { ...store.env, KEYZ_RETRY_BASE_MS: "0", KEYZ_BASE_URL_VENICE: server.url };
+  const env = { ...store.env, KEYZ_RETRY_BASE_MS: "0", KEYZ_BASE_URL_ELEVENLABS: server.url };
   try {
     await Deno.mkdir(userDir, { recursive: true });
     await Deno.mkdir(storeProviders, { recursive: true });
@@ -160,7 +169,8 @@ Deno.test("keyz providers: list, show, check, trust and drop-in manifests", asyn
       const m = JSON.parse(j.stdout);
       assertEquals(m.id, "openrouter");
       assertEquals(m.baseUrl, "https://openrouter.ai");
-      assertEquals(m.fallback.on, ["forbidden"]);
+      assertEquals(m.fallback.on, ["forbidden", "provider"]);
+      assertEquals(m.fallback.withoutCredential, true);
     });
 
     await t.step("check: one line with file:line:col and the field", async () => {
@@ -202,70 +212,76 @@ Deno.test("keyz providers: list, show, check, trust and drop-in manifests", asyn
       );
     });
 
-    await t.step("venice walkthrough from docs/manifests.md", async () => {
+    await t.step("elevenlabs walkthrough from docs/manifests.md", async () => {
       // The doc shows exactly these files.
       const doc = await Deno.readTextFile(`${ROOT}/docs/manifests.md`);
       const blocks = [...doc.matchAll(/```(?:jsonc|json)\n([\s\S]*?)```/g)].map((m) => m[1]);
-      assertEquals(blocks[0], await Deno.readTextFile(`${VENICE_DIR}/sample.json`));
-      assertEquals(blocks[1], await Deno.readTextFile(`${VENICE_DIR}/venice.jsonc`));
+      assertEquals(blocks[0], await Deno.readTextFile(`${ELEVEN_DIR}/sample.json`));
+      assertEquals(blocks[1], await Deno.readTextFile(`${ELEVEN_DIR}/elevenlabs.jsonc`));
 
-      // keyz providers check venice.jsonc
-      const check = await runKeyz(["providers", "check", "venice.jsonc"], {
+      // keyz providers check elevenlabs.jsonc
+      const check = await runKeyz(["providers", "check", "elevenlabs.jsonc"], {
         env,
-        cwd: VENICE_DIR,
+        cwd: ELEVEN_DIR,
       });
       assertEquals(check.code, 0, check.stderr);
-      assertEquals(check.stdout, "venice.jsonc: ok (venice, balance, api.venice.ai)\n");
+      assertEquals(check.stdout, "elevenlabs.jsonc: ok (elevenlabs, quota, api.elevenlabs.io)\n");
 
-      // keyz providers check venice.jsonc --response sample.json
+      // keyz providers check elevenlabs.jsonc --response sample.json
       const dry = await runKeyz(
-        ["providers", "check", "venice.jsonc", "--response", "sample.json"],
-        { env, cwd: VENICE_DIR },
+        ["providers", "check", "elevenlabs.jsonc", "--response", "sample.json"],
+        { env, cwd: ELEVEN_DIR },
       );
       assertEquals(dry.code, 0, dry.stderr);
       assertEquals(JSON.parse(dry.stdout), {
-        kind: "balance",
-        balance: 25,
-        plan: "DIEM",
-        available: true,
-        currency: "USD",
+        kind: "quota",
+        quota_used_percent: 17.231,
+        quota_resets_at: "2027-01-01T00:00:00Z",
+        plan: "creator",
       });
+      // The doc shows this output verbatim.
+      assert(doc.includes(dry.stdout.trimEnd()), "docs/manifests.md shows another output");
 
-      // cp venice.jsonc ~/.config/keyz/providers/
-      await Deno.copyFile(`${VENICE_DIR}/venice.jsonc`, `${userDir}/venice.jsonc`);
+      // cp elevenlabs.jsonc ~/.config/keyz/providers/
+      await Deno.copyFile(`${ELEVEN_DIR}/elevenlabs.jsonc`, `${userDir}/elevenlabs.jsonc`);
 
-      // keyz map api/venice/admin venice
-      const map = await runKeyz(["map", "api/venice/admin", "venice"], { env });
+      // keyz map api/elevenlabs/main elevenlabs
+      const map = await runKeyz(["map", "api/elevenlabs/main", "elevenlabs"], { env });
       assertEquals(map.code, 0, map.stderr);
-      assertEquals(map.stdout, "api/venice/admin -> venice\n");
+      assertEquals(map.stdout, "api/elevenlabs/main -> elevenlabs\n");
 
       // Not trusted yet: sync skips the key, naming the manifest and its host; no request.
       // Named on the command line and not synced: exit 1, with the reason.
-      const skipped = await runKeyz(["sync", "api/venice/admin", "--json"], { env });
+      const skipped = await runKeyz(["sync", "api/elevenlabs/main", "--json"], { env });
       assertEquals(skipped.code, 1, skipped.stderr);
       const s = JSON.parse(skipped.stdout).results[0];
       assertEquals([s.status, s.reason], ["skipped", "untrusted"]);
-      assert(s.note.includes(`${userDir}/venice.jsonc`), s.note);
-      assertMatch(s.note, /api\.venice\.ai/);
-      assertMatch(s.note, /keyz providers trust venice/);
+      assert(s.note.includes(`${userDir}/elevenlabs.jsonc`), s.note);
+      assertMatch(s.note, /api\.elevenlabs\.io/);
+      assertMatch(s.note, /keyz providers trust elevenlabs/);
       assertEquals(server.hits.length, 0);
 
-      // keyz providers trust venice
-      const trust = await runKeyz(["providers", "trust", "venice"], { env });
+      // keyz providers trust elevenlabs
+      const trust = await runKeyz(["providers", "trust", "elevenlabs"], { env });
       assertEquals(trust.code, 0, trust.stderr);
-      assertMatch(trust.stdout, /^trusted venice .*keys will be sent to api\.venice\.ai\n$/);
+      assertMatch(
+        trust.stdout,
+        /^trusted elevenlabs .*keys will be sent to api\.elevenlabs\.io\n$/,
+      );
 
-      // keyz sync api/venice/admin
-      const sync = await runKeyz(["sync", "api/venice/admin", "--json"], { env });
+      // keyz sync api/elevenlabs/main
+      const sync = await runKeyz(["sync", "api/elevenlabs/main", "--json"], { env });
       assertEquals(sync.code, 0, sync.stderr);
       const ok = JSON.parse(sync.stdout).results[0];
       assertEquals(ok.status, "ok");
-      assertEquals(ok.metadata.balance, 25);
-      assertEquals(ok.metadata.currency, "USD");
+      assertEquals(ok.metadata.quota_used_percent, 17.231);
+      assertEquals(ok.metadata.plan, "creator");
       assertEquals(server.hits.length, 1);
-      assertEquals(server.hits[0].headers["authorization"], `Bearer ${VENICE_KEY}`);
+      // The raw key in xi-api-key, no Authorization header.
+      assertEquals(server.hits[0].headers["xi-api-key"], ELEVEN_KEY);
+      assertEquals(server.hits[0].headers["authorization"], undefined);
       assertNoSecret({ skipped: skipped.stdout, sync: sync.stdout, stderr: sync.stderr }, [
-        VENICE_KEY,
+        ELEVEN_KEY,
       ]);
       assertNotMatch(sync.stderr, /bad manifest/);
     });

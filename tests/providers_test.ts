@@ -29,6 +29,15 @@ const EXPECTED_KIND: Record<string, string> = {
   google: "unavailable",
   cerebras: "unavailable",
   mistral: "unavailable",
+  deepinfra: "balance",
+  venice: "balance",
+  stepfun: "balance",
+  hyperbolic: "balance",
+  chutes: "quota",
+  "kimi-code": "quota",
+  groq: "unavailable",
+  together: "unavailable",
+  perplexity: "unavailable",
 };
 
 interface Case {
@@ -38,14 +47,26 @@ interface Case {
   credential?: boolean;
   key?: string;
   routes: (Route & { body?: string })[];
-  expect: { status: "ok" | "error"; error?: string; metadata?: Record<string, unknown> };
+  expect: {
+    status: "ok" | "error";
+    error?: string;
+    metadata?: Record<string, unknown>;
+    /** Figures that must be absent (never a made-up value). */
+    absent?: string[];
+    /** The request paths, in order (e.g. [] when nothing may be sent). */
+    requests?: string[];
+  };
 }
 
 const set = await loadProviders({});
 
 /** A credential of the provider's documented credential shape (its admin key). */
 function credentialLike(id: string): string {
-  const admin: Record<string, string> = { anthropic: "anthropic-admin", openai: "openai-admin" };
+  const admin: Record<string, string> = {
+    anthropic: "anthropic-admin",
+    openai: "openai-admin",
+    venice: "venice-admin",
+  };
   return keyLike(admin[id] ?? id, "fixture-credential");
 }
 
@@ -57,9 +78,14 @@ Deno.test("built-in manifests: all present, valid, of the promised kind", () => 
     assertEquals(p.manifest.kind, kind, `${id} yields ${p.manifest.kind}, expected ${kind}`);
     if (kind === "unavailable") {
       assert(p.manifest.reason && p.manifest.dashboard, `${id} needs a reason and a dashboard`);
+      // Every recognised key gets a true state: at least valid or revoked.
+      assert(p.manifest.keyCheck, `${id} has no key check`);
     }
     assert(p.manifest.env, `${id} names no env var`);
+    assert(p.manifest.dashboard, `${id} names no dashboard`);
   }
+  // Every built-in is promised here, so none goes without its fixtures.
+  assertEquals([...set.providers.keys()].sort(), Object.keys(EXPECTED_KIND).sort());
 });
 
 Deno.test("generated files (JSON Schema, built-in list) are current", async () => {
@@ -71,7 +97,12 @@ Deno.test("generated files (JSON Schema, built-in list) are current", async () =
 
 Deno.test("aliases map common pass layouts", () => {
   const want: Record<string, string> = {
-    kimi: "moonshot",
+    moonshotai: "moonshot",
+    "kimi-for-coding": "kimi-code",
+    kimicode: "kimi-code",
+    pplx: "perplexity",
+    "venice-ai": "venice",
+    "deep-infra": "deepinfra",
     grok: "xai",
     claude: "anthropic",
     gemini: "google",
@@ -83,6 +114,11 @@ Deno.test("aliases map common pass layouts", () => {
     const owner = [...set.providers.values()].find((p) => p.manifest.aliases.includes(alias));
     assertEquals(owner?.manifest.id, id, `alias ${alias}`);
   }
+  // A folder named kimi may hold a Moonshot key or a Kimi Code key: no provider claims it.
+  const kimi = [...set.providers.values()].filter((p) =>
+    [p.manifest.id, ...p.manifest.aliases].includes("kimi")
+  );
+  assertEquals(kimi.map((p) => p.manifest.id), []);
 });
 
 for (const id of Object.keys(EXPECTED_KIND)) {
@@ -125,6 +161,9 @@ for (const id of Object.keys(EXPECTED_KIND)) {
             outcome = await fetchMetadata(job, kyClient);
           } catch (e) {
             if (!(e instanceof FetchError)) throw e;
+            if (c.expect.requests) {
+              assertEquals(server.hits.map((h) => h.path), c.expect.requests, "requests");
+            }
             assertEquals(c.expect.status, "error", `unexpected ${e.kind}: ${e.message}`);
             assertEquals(e.kind, c.expect.error, e.message);
             assert(!e.message.includes(key.reveal()), "error message leaks the key");
@@ -136,6 +175,12 @@ for (const id of Object.keys(EXPECTED_KIND)) {
             assertEquals(got[field], want, `${field}: got ${JSON.stringify(got[field])}`);
           }
           assertEquals(got.kind, c.expect.metadata?.kind ?? got.kind);
+          for (const field of c.expect.absent ?? []) {
+            assertEquals(got[field], undefined, `${field} must be absent`);
+          }
+          if (c.expect.requests) {
+            assertEquals(server.hits.map((h) => h.path), c.expect.requests, "requests");
+          }
         } finally {
           await server.close();
         }

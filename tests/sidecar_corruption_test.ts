@@ -154,7 +154,7 @@ Deno.test("conflicts: the newest snapshot wins whichever side it is on", () => {
 Deno.test("corrupt sidecars end to end: ls names the file, sync moves it aside and rebuilds", async () => {
   const store = await makeStore({
     entries: {
-      "api/deepseek/main": "sk-CANARY-corrupt-1",
+      "api/deepseek/main": keyLike("deepseek", "CANARY-corrupt-1"),
       "work/openrouter/team": keyLike("openrouter", "CANARY-corrupt-2"),
     },
   });
@@ -171,7 +171,7 @@ Deno.test("corrupt sidecars end to end: ls names the file, sync moves it aside a
         }],
       },
     },
-    { path: "/api/v1/credits", body: { data: { total_credits: 10, total_usage: 4 } } },
+    { path: "/api/v1/key", body: { data: { limit: 10, limit_remaining: 6, usage_monthly: 4 } } },
   ]);
   const env = {
     ...store.env,

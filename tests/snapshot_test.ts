@@ -45,7 +45,14 @@ function makeFixture(): Fixture {
   const dir = Deno.makeTempDirSync({ prefix: "keyz-snapshot-" });
   const store = `${dir}/store`;
   for (
-    const p of ["api/deepseek/main", "work/kimi", "misc/thing", "top", "web/github", "tools/acme"]
+    const p of [
+      "api/deepseek/main",
+      "work/moonshot",
+      "misc/thing",
+      "top",
+      "web/github",
+      "tools/acme",
+    ]
   ) {
     write(`${store}/${p}.gpg`, "not decrypted by these tests");
   }
@@ -64,7 +71,10 @@ function makeFixture(): Fixture {
     `${store}/.keyz/accounts/deepseek/api/deepseek/main.json`,
     account("deepseek/api/deepseek/main", 12.5),
   );
-  write(`${store}/.keyz/accounts/moonshot/work/kimi.json`, account("moonshot/work/kimi", 3));
+  write(
+    `${store}/.keyz/accounts/moonshot/work/moonshot.json`,
+    account("moonshot/work/moonshot", 3),
+  );
   // Every kind of row the listing stores: spend, quota, an error, expiry, tags and notes.
   const other = (id: string, fields: Record<string, unknown>) =>
     write(
@@ -181,8 +191,8 @@ const CHANGES: [string, (f: Fixture) => void][] = [
     "a key sidecar added in a new folder",
     (f) =>
       write(
-        `${f.store}/.keyz/keys/work/kimi.json`,
-        json({ schema_version: 2, path: "work/kimi", notes: "team", tags: ["a"] }),
+        `${f.store}/.keyz/keys/work/moonshot.json`,
+        json({ schema_version: 2, path: "work/moonshot", notes: "team", tags: ["a"] }),
       ),
   ],
   [
@@ -191,7 +201,7 @@ const CHANGES: [string, (f: Fixture) => void][] = [
   ],
   [
     "a broken sidecar",
-    (f) => replace(`${f.store}/.keyz/accounts/moonshot/work/kimi.json`, "{ not json"),
+    (f) => replace(`${f.store}/.keyz/accounts/moonshot/work/moonshot.json`, "{ not json"),
   ],
   [
     "map.json written",
@@ -287,13 +297,13 @@ Deno.test("snapshot cache: an unchanged store is served from the cache", async (
     // An in-place edit that leaves the folder's mtime alone is invisible to the cache (the
     // documented limit; keyz and git always replace files). Its being invisible proves the
     // cache was read, and KEYZ_NO_CACHE (no cacheFile) sees it.
-    const file = `${f.store}/.keyz/accounts/moonshot/work/kimi.json`;
+    const file = `${f.store}/.keyz/accounts/moonshot/work/moonshot.json`;
     const folder = file.slice(0, file.lastIndexOf("/"));
     const { mtime } = Deno.statSync(folder);
-    Deno.writeTextFileSync(file, account("moonshot/work/kimi", 777));
+    Deno.writeTextFileSync(file, account("moonshot/work/moonshot", 777));
     Deno.utimeSync(folder, mtime!, mtime!);
     const figure = (s: Awaited<ReturnType<typeof seen>>) =>
-      s.listing.rows.find((r: { path: string }) => r.path === "work/kimi")?.figure;
+      s.listing.rows.find((r: { path: string }) => r.path === "work/moonshot")?.figure;
     assertEquals(figure(await seen(f.opts, true, false)), "3.00 USD");
     assertEquals(figure(await seen(f.opts, false)), "777.00 USD");
   } finally {
@@ -306,13 +316,13 @@ Deno.test("snapshot cache: a folder changed within the racy window is re-read", 
   try {
     // No ageing: every mtime is "now", so the cache may not trust any of them.
     await seen(f.opts, true);
-    const file = `${f.store}/.keyz/accounts/moonshot/work/kimi.json`;
+    const file = `${f.store}/.keyz/accounts/moonshot/work/moonshot.json`;
     const folder = file.slice(0, file.lastIndexOf("/"));
     const { mtime } = Deno.statSync(folder);
-    Deno.writeTextFileSync(file, account("moonshot/work/kimi", 42));
+    Deno.writeTextFileSync(file, account("moonshot/work/moonshot", 42));
     Deno.utimeSync(folder, mtime!, mtime!); // same tick as the first read
     const rows: { path: string; figure: string }[] = (await seen(f.opts, true)).listing.rows;
-    assertEquals(rows.find((r) => r.path === "work/kimi")?.figure, "42.00 USD");
+    assertEquals(rows.find((r) => r.path === "work/moonshot")?.figure, "42.00 USD");
   } finally {
     Deno.removeSync(f.dir, { recursive: true });
   }
@@ -372,7 +382,7 @@ Deno.test("keyz ls: caches under XDG_CACHE_HOME, none with KEYZ_NO_CACHE, same o
     const sortedJson = await runKeyz(["ls", "--sort", "balance", "--json"], { env });
     const tablePaths = sorted.stdout.trim().split("\n").slice(1).map((l) => l.split(/\s+/)[0]);
     const jsonPaths = JSON.parse(sortedJson.stdout).keys.map((k: { path: string }) => k.path);
-    assertEquals(tablePaths.slice(0, 3), ["work/kimi", "api/deepseek/main", "api/openai/main"]);
+    assertEquals(tablePaths.slice(0, 3), ["work/moonshot", "api/deepseek/main", "api/openai/main"]);
     assertEquals(jsonPaths, tablePaths);
     const all = await runKeyz(["ls", "--all"], { env });
     assertMatch(all.stdout, /misc\/thing\s+-\s+-\s+other/);

@@ -7,8 +7,8 @@ import { assertNoSecret, runKeyz } from "./support/cli.ts";
 import { keyLike } from "./support/keys.ts";
 
 const CANARY = {
-  deepseek: "sk-CANARY-deepseek-7f3a9c1e",
-  moonshot: "sk-CANARY-moonshot-55aa1234",
+  deepseek: keyLike("deepseek", "CANARY-deepseek-7f3a9c1e"),
+  moonshot: keyLike("moonshot", "CANARY-moonshot-55aa1234"),
   openrouter: keyLike("openrouter", "CANARY-sync-team"),
   openai: keyLike("openai", "CANARY-openai-inference"),
   openaiAdmin: keyLike("openai-admin", "CANARY-openai-admin-01"),
@@ -26,7 +26,7 @@ async function setup(): Promise<Env> {
     git: true,
     entries: {
       "api/deepseek/main": `${CANARY.deepseek}\nnote: personal\n`,
-      "work/kimi": CANARY.moonshot,
+      "work/moonshot": CANARY.moonshot,
       "work/openrouter/team": CANARY.openrouter,
       "api/openai/main": CANARY.openai,
       "api/openai/admin": CANARY.openaiAdmin,
@@ -56,7 +56,11 @@ async function setup(): Promise<Env> {
         status: true,
       },
     },
-    { path: "/api/v1/credits", body: { data: { total_credits: 25.5, total_usage: 5.25 } } },
+    // OpenRouter without a management credential: the key's own remaining limit.
+    {
+      path: "/api/v1/key",
+      body: { data: { limit: 25.5, limit_remaining: 20.25, usage_monthly: 5.25 } },
+    },
   ]);
   const base = server.url;
   const env = {
@@ -88,9 +92,9 @@ Deno.test("sync --all --json writes sidecars, reports per key, never leaks a key
     assertEquals(byPath["api/deepseek/main"].status, "ok");
     assertEquals(byPath["api/deepseek/main"].metadata.balance, 110);
     assertEquals(byPath["api/deepseek/main"].metadata.currency, "CNY");
-    assertEquals(byPath["work/kimi"].metadata.balance, 49.58894);
-    assertEquals(byPath["work/kimi"].metadata.currency, "USD");
-    assertEquals(byPath["work/openrouter/team"].metadata.balance, 20.25);
+    assertEquals(byPath["work/moonshot"].metadata.balance, 49.58894);
+    assertEquals(byPath["work/moonshot"].metadata.currency, "USD");
+    assertEquals(byPath["work/openrouter/team"].metadata.limit_remaining, 20.25);
     // An ordinary entry is not a key: counted, not reported, never decrypted.
     assertEquals(byPath["misc/unknown-thing"], undefined);
     assert(doc.summary.other_entries >= 1);
@@ -237,7 +241,7 @@ Deno.test("bad paths and usage errors are one line with exit 2", async () => {
         "--concurrency",
         "0",
         "--all",
-      ], ["map", "work/kimi", "nope"]]
+      ], ["map", "work/moonshot", "nope"]]
     ) {
       const r = await runKeyz(args, { env: e.env });
       assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
@@ -270,7 +274,7 @@ Deno.test("--quiet prints only failures; --verbose explains on stderr", async ()
     assertEquals(q.stderr, "");
     const v = await runKeyz(["sync", "api/deepseek/main", "--verbose"], { env: e.env });
     assertEquals(v.code, 0, v.stderr);
-    assertMatch(v.stderr, /keyz: store .+; providers: 16 built-in/);
+    assertMatch(v.stderr, /keyz: store .+; providers: \d+ built-in/);
     assertMatch(v.stderr, /keyz: api\/deepseek\/main: ok/);
     assertMatch(v.stderr, /keyz: git \(commit\): committed "keyz: sync 1 key \(deepseek\)"/);
     assertNoSecret([q.stdout, v.stdout, v.stderr], Object.values(CANARY));

@@ -19,10 +19,10 @@ import { DEMO_FINGERPRINT, DEMO_KEYRING } from "./keyring.ts";
  * shows, among ordinary passwords (which keyz leaves alone).
  */
 const ENTRIES: Record<string, string> = {
-  "api/deepseek/main": "sk-0d3m0a1b2c3d4e5f60718293a4b5c6d7\n",
+  "api/deepseek/main": "sk-0d3e0a1b2c3d4e5f60718293a4b5c6d7\n",
   "api/openrouter/team":
     "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\n",
-  "work/kimi": "sk-D3moKimiA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0\n",
+  "work/moonshot": "sk-D3moKimiA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0\n",
   "work/siliconflow": "sk-demorevokedabcdefghijklmnopqrstuvwxyzabcdefghijkl\n",
   "work/mistral": "D3moM1str4lA1b2C3d4E5f6G7h8I9j0K\n",
   "personal/wifi": "correct horse battery staple\n",
@@ -47,8 +47,10 @@ export function demoHandler(req: Request): Response {
           topped_up_balance: "100.00",
         }],
       });
-    case "/api/v1/credits": // openrouter: nearly spent
-      return json({ data: { total_credits: 10, total_usage: 9.58 } });
+    case "/api/v1/key": // openrouter (no management key): the key's limit, nearly spent
+      return json({
+        data: { label: "team", limit: 10, limit_remaining: 0.42, usage_monthly: 9.58 },
+      });
     case "/v1/users/me/balance": // moonshot
       return json({
         code: 0,
@@ -116,7 +118,7 @@ export async function makeDemoStore(now: Date): Promise<DemoStore> {
   });
   await sidecars.writeKey({
     schema_version: SCHEMA_VERSION,
-    path: "work/kimi",
+    path: "work/moonshot",
     notes: "team key; rotate before it expires",
     tags: ["work"],
     expires_at: iso(new Date(now.getTime() + 5 * DAY)),

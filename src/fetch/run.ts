@@ -3,7 +3,8 @@
  * otherwise), then steps in order, templates filled, pagination followed (it must advance),
  * success predicates checked, variables extracted, then normalized; everything taken from a
  * response is redacted before it is cut. The fallback plan runs when the main one fails with a
- * listed error kind. Providers without an account API run their key check, if any.
+ * listed error kind (or instead of it, when it is for a credential the key does not have).
+ * Providers without an account API run their key check, if any.
  */
 import { FetchError } from "../errors.ts";
 import { oneLine } from "../util/text.ts";
@@ -84,22 +85,27 @@ function authHeader(auth: Manifest["auth"], secret: Secret): Record<string, stri
   return { [auth.header]: value };
 }
 
-type ErrorCodes = NonNullable<Step["errorCodes"]>;
-
-/** One request; an HTTP error whose body carries a mapped code gets that code's kind. */
+/**
+ * One request. An HTTP error gets the kind the manifest gives its status (`statusKinds`), and
+ * then the kind of the code its body carries (`errorCodes`), if either is listed.
+ */
 async function send(
   http: HttpClient,
   req: HttpRequest,
   policy: HttpPolicy,
-  errorCodes: ErrorCodes | undefined,
+  rules: Pick<Step, "statusKinds" | "errorCodes">,
 ): Promise<JsonBody> {
   try {
     return await http.request(req, policy);
   } catch (e) {
-    if (!(e instanceof FetchError) || !errorCodes || e.body === undefined) throw e;
-    const code = selectOne(e.body, errorCodes.code);
-    const kind = code === undefined ? undefined : errorCodes.codeKinds[String(code)];
-    if (!kind || kind === e.kind) throw e;
+    if (!(e instanceof FetchError) || e.status === undefined) throw e;
+    let kind = rules.statusKinds?.[String(e.status)] ?? e.kind;
+    const errorCodes = rules.errorCodes;
+    if (errorCodes && e.body !== undefined) {
+      const code = selectOne(e.body, errorCodes.code);
+      kind = (code === undefined ? undefined : errorCodes.codeKinds[String(code)]) ?? kind;
+    }
+    if (kind === e.kind) throw e;
     throw new FetchError(kind, e.message, { status: e.status, retryAfterMs: e.retryAfterMs });
   }
 }
@@ -154,7 +160,7 @@ async function runPlan(
         http,
         { url, method: step.method, headers, body, step: step.id },
         policy,
-        step.errorCodes,
+        step,
       );
       const failed = checksOf(step).find((c) => !passes(c, res));
       if (failed) throw describeCheckFailure(failed, res, redactor);
@@ -192,8 +198,9 @@ async function runPlan(
       // of several that a token can see.
       if (job.vars[name] !== undefined) continue;
       const candidates = Array.isArray(p) ? p : [p];
+      // An empty string names nothing (xAI answers teamId "" for organization-scoped keys).
       const v = candidates.flatMap((c) => pages.flatMap((pg) => select(pg, c)))
-        .find((x) => typeof x === "string" || typeof x === "number");
+        .find((x) => (typeof x === "string" && x !== "") || typeof x === "number");
       if (typeof v !== "string" && typeof v !== "number") {
         throw new FetchError(
           "parse",
@@ -305,7 +312,7 @@ async function runKeyCheck(job: FetchJob, http: HttpClient, redactor: Redactor):
       http,
       { url, method: "GET", headers, step: KEY_CHECK_STEP },
       policyFor(job, redact),
-      check.errorCodes,
+      check,
     );
   } catch (e) {
     // Whatever the provider calls it, a key it refuses is revoked or invalid.
@@ -327,13 +334,16 @@ async function runPlans(
   const m = job.manifest;
   try {
     const target = resolveTarget(m, job.vars.region, job.baseUrlOverride);
-    let secret = job.credential;
-    if (!secret && m.credential?.required) {
-      if (!isOwnCredential(m, job.key.reveal())) {
-        if (!m.fallback) throw new FetchError("config", credentialHint(job));
-      } else {
-        secret = job.key;
-      }
+    // A key of the credential's documented shape is its own credential.
+    const secret = job.credential ?? (isOwnCredential(m, job.key.reveal()) ? job.key : undefined);
+    const fb = m.fallback;
+    // The main plan is for the credential only: without one, the fallback is the plan.
+    if (!secret && fb?.withoutCredential) {
+      const metadata = await runPlan(job, fb, job.key, target, http, redactor);
+      return { metadata, plan: "fallback" };
+    }
+    if (!secret && m.credential?.required && !fb) {
+      throw new FetchError("config", credentialHint(job));
     }
     try {
       if (!secret && m.credential?.required) {
@@ -342,7 +352,6 @@ async function runPlans(
       const metadata = await runPlan(job, mainPlan(m), secret ?? job.key, target, http, redactor);
       return { metadata, plan: "main" };
     } catch (e) {
-      const fb = m.fallback;
       const missingCredential = e instanceof FetchError && e.kind === "config" && !secret &&
         !!m.credential?.required;
       if (!fb || !(e instanceof FetchError) || !(fb.on.includes(e.kind) || missingCredential)) {

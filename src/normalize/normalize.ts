@@ -3,7 +3,7 @@
  * variables and the clock in; Metadata out, or a `parse` FetchError naming the field.
  */
 import { FetchError } from "../errors.ts";
-import type { Fields, Manifest, Plan, ValueExprShape } from "../providers/manifest.ts";
+import type { Fields, Manifest, Plan, ValueExprShape, WhenShape } from "../providers/manifest.ts";
 import { compilePath, MAX_PATH_VALUES, select } from "../providers/jsonpath.ts";
 import { render, type Vars } from "../providers/template.ts";
 import * as D from "../util/decimal.ts";
@@ -127,11 +127,40 @@ function isDecimal(v: Value): v is D.Decimal {
   return typeof v === "object" && !(v instanceof Date);
 }
 
+/** Every value a path reaches in every page of a step, bounded like any path. */
+function valuesAt(path: string, step: string, responses: StepResponses, field: string): unknown[] {
+  const pages = responses.get(step);
+  if (!pages) fail(field, `no step "${step}"`);
+  const raw: unknown[] = [];
+  for (const page of pages) {
+    let values: unknown[];
+    try {
+      values = select(page, path);
+    } catch (e) {
+      return fail(field, e instanceof Error ? e.message : String(e));
+    }
+    if (raw.length + values.length > MAX_PATH_VALUES) {
+      fail(field, `path ${path.slice(0, 80)} reaches more than ${MAX_PATH_VALUES} values`);
+    }
+    for (const v of values) raw.push(v);
+  }
+  return raw;
+}
+
+/** Whether a `when` condition holds: its field (the first value) equals one of the values. */
+function holds(when: WhenShape, step: string | undefined, responses: StepResponses, field: string) {
+  const v = valuesAt(when.path, step ?? lastStep(responses), responses, field)[0];
+  if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") return false;
+  return (when.in ?? [when.equals]).some((w) => String(w) === String(v));
+}
+
 function evaluate(
   expr: ValueExprShape,
   responses: StepResponses,
   field: string,
 ): Value {
+  // Outside the default's reach: a value whose condition fails is unknown, never its default.
+  if (expr.when && !holds(expr.when, expr.step, responses, field)) throw new MissingValue();
   let value: Value;
   try {
     value = evaluateBare(expr, responses, field);
@@ -154,22 +183,7 @@ function evaluate(
 
 function evaluateBare(expr: ValueExprShape, responses: StepResponses, field: string): Value {
   if (expr.path !== undefined) {
-    const step = expr.step ?? lastStep(responses);
-    const pages = responses.get(step);
-    if (!pages) fail(field, `no step "${step}"`);
-    const raw: unknown[] = [];
-    for (const page of pages) {
-      let values: unknown[];
-      try {
-        values = select(page, expr.path);
-      } catch (e) {
-        return fail(field, e instanceof Error ? e.message : String(e));
-      }
-      if (raw.length + values.length > MAX_PATH_VALUES) {
-        fail(field, `path ${expr.path.slice(0, 80)} reaches more than ${MAX_PATH_VALUES} values`);
-      }
-      for (const v of values) raw.push(v);
-    }
+    const raw = valuesAt(expr.path, expr.step ?? lastStep(responses), responses, field);
     return reduce(raw.map((r) => convert(r, expr, field)), expr, field);
   }
   if (expr.const !== undefined) return convert(expr.const, expr, field);
@@ -239,6 +253,44 @@ export function evaluateField(
     if (e instanceof MissingValue) return undefined;
     throw e;
   }
+}
+
+type QuotaWindow = NonNullable<Fields["quota_windows"]>[number];
+
+/** The step id under which a window element is read: no manifest step id can look like it. */
+const WINDOW_STEP = "(window)";
+
+/**
+ * The binding window of a plan's quota windows: the highest share used, and its reset; on a
+ * tie the later reset (the one that keeps the quota blocked longer). Undefined when no window
+ * has a share.
+ */
+function bindingWindow(
+  windows: readonly QuotaWindow[],
+  responses: StepResponses,
+): { used: D.Decimal; resets?: Date } | undefined {
+  const field = "quota_windows";
+  let best: { used: D.Decimal; resets?: Date } | undefined;
+  for (const w of windows) {
+    // Without `each` the window reads the plan's responses; with it, each element alone.
+    const scopes: { step?: string; responses: StepResponses }[] = w.each === undefined
+      ? [{ step: w.step, responses }]
+      : valuesAt(w.each, w.step ?? lastStep(responses), responses, field)
+        .map((el) => ({ responses: new Map([[WINDOW_STEP, [el]]]) }));
+    for (const scope of scopes) {
+      const used = evaluateField({ step: scope.step, ...w.used }, scope.responses, field);
+      if (used === undefined) continue;
+      if (!isDecimal(used)) fail(field, "used is not a number");
+      const resets = w.resets &&
+        evaluateField({ type: "timestamp", step: scope.step, ...w.resets }, scope.responses, field);
+      const window = { used, ...(resets instanceof Date ? { resets } : {}) };
+      const order = best ? D.compare(used, best.used) : 1;
+      const later =
+        (window.resets?.getTime() ?? -Infinity) > (best?.resets?.getTime() ?? -Infinity);
+      if (order > 0 || (order === 0 && later)) best = window;
+    }
+  }
+  return best;
 }
 
 const MONEY_FIELDS = [
@@ -324,6 +376,9 @@ function fillPaths(expr: ValueExprShape, vars: Vars, now: Date, field: string): 
       fillPaths(expr.ratio[1], vars, now, field),
     ];
   }
+  if (expr.when?.path.includes("{")) {
+    out.when = { ...expr.when, path: fillPaths({ path: expr.when.path }, vars, now, field).path! };
+  }
   return out;
 }
 
@@ -340,13 +395,15 @@ export function normalize(input: NormalizeInput): Metadata {
 
 function normalizeWith(input: NormalizeInput): Metadata {
   const { plan, responses } = input;
-  const fields: Fields = Object.fromEntries(
-    Object.entries(plan.fields).map(([name, expr]) => [
+  const { quota_windows: windows, ...exprs } = plan.fields;
+  const fields: Omit<Fields, "quota_windows"> = Object.fromEntries(
+    Object.entries(exprs).map(([name, expr]) => [
       name,
       expr && fillPaths(expr, input.vars, input.now, name),
     ]),
   );
-  const out: Metadata = { kind: plan.kind };
+  const kinds = Array.isArray(plan.kind) ? plan.kind : [plan.kind];
+  const out: Metadata = { kind: kinds[0] };
   for (const name of MONEY_FIELDS) {
     const expr = fields[name];
     if (!expr) continue;
@@ -368,6 +425,20 @@ function normalizeWith(input: NormalizeInput): Metadata {
     // Redacted first (a provider may echo the key as a label), then cut.
     if (typeof v === "string" && v !== "") out[name] = capText(redactText(v), MAX_TEXT_FIELD);
   }
+  if (windows) {
+    const fill = (e: ValueExprShape) => fillPaths(e, input.vars, input.now, "quota_windows");
+    const filled = windows.map((w) => ({
+      ...w,
+      ...(w.each ? { each: fill({ path: w.each }).path } : {}),
+      used: fill(w.used),
+      ...(w.resets ? { resets: fill(w.resets) } : {}),
+    }));
+    const binding = bindingWindow(filled, responses);
+    if (binding) {
+      out.quota_used_percent = D.toNumber(binding.used);
+      if (binding.resets) out.quota_resets_at = iso(binding.resets);
+    }
+  }
   if (fields.available) {
     const v = evaluateField({ type: "boolean", ...fields.available }, responses, "available");
     if (typeof v === "boolean") out.available = v;
@@ -377,12 +448,16 @@ function normalizeWith(input: NormalizeInput): Metadata {
     spend: "spend",
     quota: "quota_used_percent",
   };
-  const required = main[plan.kind];
-  if (required && out[required] === undefined) {
-    const alt = plan.kind === "balance" ? out.limit_remaining : undefined;
-    if (alt === undefined) fail(required, "missing from the response");
-  }
-  if (plan.kind === "balance" || plan.kind === "spend") {
+  const carries = (kind: string) => {
+    const required = main[kind];
+    return !required || out[required] !== undefined ||
+      (kind === "balance" && out.limit_remaining !== undefined);
+  };
+  // The first kind whose figure the response carries; else the first kind's figure is missing.
+  const kind = kinds.find(carries);
+  if (kind === undefined) fail(main[kinds[0]], "missing from the response");
+  out.kind = kind;
+  if (kind === "balance" || kind === "spend") {
     const currency = currencyOf(plan, responses, input.regionCurrency);
     if (currency) out.currency = currency;
   }

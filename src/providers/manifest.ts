@@ -12,6 +12,8 @@ export type FigureKind = z.infer<typeof FigureKind>;
 
 export const FetchErrorKindSchema = z.enum(FetchErrorKinds);
 
+const Scalar = z.union([z.string(), z.number(), z.boolean()]);
+
 /** A decimal given as a JSON number or a string such as "0.01" (kept exact). */
 const DecimalLiteral = z.union([
   z.number().refine(Number.isFinite, "must be a finite number"),
@@ -34,6 +36,18 @@ const JsonPath = z.string().min(1).max(500).refine(
   "must be a path such as data.items[0].value, data[*].amount or infos[currency=USD].total",
 ).meta({ pattern: PATH_PATTERN });
 
+/**
+ * A condition on a sibling field (compared as text, so 1 and "1" are equal): the value is used
+ * only when it holds, and is otherwise unknown, whatever its `default`.
+ */
+const When = z.strictObject({
+  path: JsonPath.describe("Field of the same response (or window element) to test"),
+  equals: Scalar.optional(),
+  in: z.array(Scalar).min(1).optional(),
+}).refine((w) => (w.equals === undefined) !== (w.in === undefined), {
+  message: "needs exactly one of equals, in",
+});
+
 const ValueType = z.enum(["decimal", "string", "boolean", "timestamp"]).describe(
   "decimal: a JSON number or numeric string, kept exact; timestamp: ISO 8601 or epoch " +
     "(see unit); string/boolean as is.",
@@ -51,7 +65,18 @@ const Modifiers = {
   aggregate: z.enum(["sum", "first", "last", "min", "max", "count"]).optional(),
   /** Used when the value is missing; without it, a missing value leaves the field unknown. */
   default: z.union([z.number(), z.string(), z.boolean(), z.null()]).optional(),
+  when: When.optional().describe(
+    "Use the value only when this holds (MiniMax: the weekly window only while its status is " +
+      "1 or 2); otherwise it is unknown and `default` does not apply",
+  ),
 };
+
+/** A condition on a field of the same response: it holds when the field equals one value. */
+export interface WhenShape {
+  path: string;
+  equals?: number | string | boolean;
+  in?: (number | string | boolean)[];
+}
 
 export interface ValueExprShape {
   path?: string;
@@ -69,6 +94,7 @@ export interface ValueExprShape {
   negate?: boolean;
   aggregate?: "sum" | "first" | "last" | "min" | "max" | "count";
   default?: number | string | boolean | null;
+  when?: WhenShape;
 }
 
 /**
@@ -129,6 +155,13 @@ const ErrorCodes = z.strictObject({
     '{"code": "error.details[0].reason", "codeKinds": {"API_KEY_INVALID": "auth"}}',
 );
 
+const StatusKinds = z.record(z.string().regex(/^[1-5][0-9][0-9]$/), FetchErrorKindSchema)
+  .describe(
+    "Error kind per HTTP status where the provider means something else than usual, e.g. " +
+      '{"403": "provider"} (Google: the key exists but may not use this API; not revoked). ' +
+      "`errorCodes` still applies on top.",
+  );
+
 const Paginate = z.strictObject({
   hasMore: JsonPath.describe("Boolean field: more pages follow"),
   cursor: JsonPath.describe("Field with the next page's cursor"),
@@ -155,6 +188,7 @@ export const Step = z.strictObject({
     "One success predicate, or several that must all hold",
   ),
   paginate: Paginate.optional(),
+  statusKinds: StatusKinds.optional(),
   errorCodes: ErrorCodes.optional(),
   /**
    * Variables taken from this step's response for later steps, e.g. {"team_id": "scopeId"};
@@ -167,6 +201,20 @@ export const Step = z.strictObject({
 });
 export type Step = z.infer<typeof Step>;
 
+/**
+ * One quota window (a 5-hour one, a weekly one, ...). The binding window, the one with the
+ * highest share used, gives both quota_used_percent and quota_resets_at.
+ */
+const QuotaWindow = z.strictObject({
+  each: JsonPath.optional().describe(
+    "Every element this path reaches is a window (e.g. limits[*].detail); the paths in used " +
+      "and resets are then relative to the element",
+  ),
+  step: z.string().optional().describe("Id of the step whose response to read (default: last)"),
+  used: ValueExpr.describe("Percent of the window used, 0-100 (a window without it is skipped)"),
+  resets: ValueExpr.optional().describe("When the window resets (a timestamp)"),
+});
+
 const Fields = z.strictObject({
   balance: ValueExpr.optional(),
   credits_total: ValueExpr.optional(),
@@ -176,12 +224,23 @@ const Fields = z.strictObject({
   limit_remaining: ValueExpr.optional(),
   quota_used_percent: ValueExpr.optional(),
   quota_resets_at: ValueExpr.optional(),
+  quota_windows: z.array(QuotaWindow).min(1).max(20).optional().describe(
+    "Instead of quota_used_percent and quota_resets_at: the windows of a plan; the one with the " +
+      "highest share used binds, and its reset is the reset (on a tie, the later one)",
+  ),
   expires_at: ValueExpr.optional(),
   label: ValueExpr.optional(),
   plan: ValueExpr.optional(),
   account_id: ValueExpr.optional(),
   available: ValueExpr.optional().describe("false when the provider says the key cannot be used"),
-});
+}).refine(
+  (f) =>
+    !f.quota_windows || (f.quota_used_percent === undefined && f.quota_resets_at === undefined),
+  {
+    message: "quota_windows replaces quota_used_percent and quota_resets_at",
+    path: ["quota_windows"],
+  },
+);
 export type Fields = z.infer<typeof Fields>;
 
 const Currency = z.union([
@@ -190,8 +249,17 @@ const Currency = z.union([
 ]).describe("Fixed ISO 4217 code, or a field of the response holding it");
 
 /** The requests and mapping that produce one figure. */
+/** What a fallback may yield: one kind, or several in order of preference. */
+const PlanKind = z.union([
+  FigureKind,
+  z.array(z.enum(["balance", "spend", "quota"])).min(1).max(3).describe(
+    "The first of these kinds whose figure the response carries (OpenRouter's /key: the key's " +
+      "remaining limit when it has one, else its spend)",
+  ),
+]);
+
 const Plan = z.strictObject({
-  kind: FigureKind,
+  kind: PlanKind,
   steps: z.array(Step).min(1).max(5),
   fields: Fields,
   currency: Currency.optional(),
@@ -227,6 +295,7 @@ const KeyCheck = z.strictObject({
   headers: z.record(HeaderName, Template).optional(),
   auth: Auth.optional().describe("How the key is sent here, when not as the manifest's auth"),
   check: z.union([Check, z.array(Check).min(1)]).optional(),
+  statusKinds: StatusKinds.optional(),
   errorCodes: ErrorCodes.optional(),
 });
 
@@ -287,9 +356,16 @@ export const Manifest = z.strictObject({
   spendWindow: z.strictObject({ start: Template, end: Template }).optional(),
   /** Tried when the main plan fails with one of these kinds (OpenRouter /credits -> /key). */
   fallback: Plan.extend({
-    on: z.array(FetchErrorKindSchema).min(1),
+    on: z.array(FetchErrorKindSchema).default([]),
     /** Use the key itself rather than the credential. */
     useKey: z.boolean().default(true),
+    withoutCredential: z.boolean().default(false).describe(
+      "Run this plan instead of the main one when no credential is mapped and the key is not " +
+        "one itself (the main plan is for the credential only: OpenRouter /credits)",
+    ),
+  }).refine((f) => f.on.length > 0 || f.withoutCredential, {
+    message: "needs on (error kinds) or withoutCredential",
+    path: ["on"],
   }).optional(),
 }).superRefine((m, ctx) => {
   if (m.kind === "unavailable") {
@@ -322,7 +398,12 @@ export const Manifest = z.strictObject({
     quota: "quota_used_percent",
   };
   const f = want[m.kind];
-  if (f && m.fields && !m.fields[f] && !(m.kind === "balance" && m.fields.limit_remaining)) {
+  const alternative = m.kind === "balance"
+    ? m.fields?.limit_remaining
+    : m.kind === "quota"
+    ? m.fields?.quota_windows
+    : undefined;
+  if (f && m.fields && !m.fields[f] && !alternative) {
     ctx.addIssue({
       code: "custom",
       path: ["fields", f],
