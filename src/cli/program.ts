@@ -62,7 +62,10 @@ export function buildProgram(setExit: (code: number) => void) {
     .description("fetch account metadata for keys and store it in the sidecars")
     .argument("[paths...]", "entries or folders (default with --all: every entry)")
     .option("-a, --all", "sync every key in the store")
-    .option("--stale", "only keys not synced within their refresh interval")
+    .option(
+      "--stale",
+      "only keys that are due: not tried within their refresh interval (failing ones back off)",
+    )
     .option("-p, --provider <id>", "only keys of this provider")
     .option("--json", "print one JSON document on stdout")
     .option("-c, --concurrency <n>", "requests in flight at once", positiveInt, 16)
