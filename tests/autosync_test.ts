@@ -336,3 +336,29 @@ Deno.test("browser: unreachable providers in the header, a held lock in the stat
   s = setLockHolder(s, undefined);
   assert(!plain(s)[22].includes("waiting"));
 });
+
+Deno.test("user config: ~/.config/keyz/config.jsonc, validated; a bad one is one line", async () => {
+  const { readUserConfig } = await import("../src/config/user_config.ts");
+  const { KeyzError } = await import("../src/errors.ts");
+  const dir = await Deno.makeTempDir({ prefix: "keyz-user-config-" });
+  try {
+    assertEquals(await readUserConfig(dir), {});
+    await Deno.writeTextFile(`${dir}/config.jsonc`, '{\n  // mine\n  "autosync": false,\n}\n');
+    assertEquals(await readUserConfig(dir), { autosync: false });
+    for (
+      const [text, why] of [
+        ['{"autosync": "no"}', /config\.jsonc: autosync: .*boolean/],
+        ['{"autosync": false, "git": "none"}', /config\.jsonc: \(top level\): .*git/],
+        ["{autosync: ", /config\.jsonc: invalid JSONC/],
+      ] as const
+    ) {
+      await Deno.writeTextFile(`${dir}/config.jsonc`, text);
+      const e = await readUserConfig(dir).then(() => undefined, (e) => e);
+      assert(e instanceof KeyzError, text);
+      assertMatch(e.format(), why);
+      assertEquals(e.format().split("\n").length, 1);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -680,3 +680,36 @@ Deno.test({
     await store.cleanup();
   }
 });
+
+Deno.test({
+  name: "autosync in tmux: autosync false in the store config: nothing synced, a cannot turn it on",
+  ignore: !which("tmux"),
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  const store = await makeStore({ entries: { "api/deepseek/main": `${deepseekKey("5")}\n` } });
+  const server = await startServer([{ path: "/user/balance", body: DEEPSEEK_BALANCE }]);
+  const tmux = new Tmux();
+  try {
+    await Deno.mkdir(`${store.storeDir}/.keyz`, { recursive: true });
+    await Deno.writeTextFile(`${store.storeDir}/.keyz/config.jsonc`, '{"autosync": false}\n');
+    await startBrowse(tmux, "c", {
+      ...store.env,
+      KEYZ_RETRY_BASE_MS: "0",
+      KEYZ_BASE_URL_DEEPSEEK: server.url,
+      KEYZ_MINUTE_MS: "200",
+    }, store.dir);
+    await tmux.waitFor("c", /1 keys · sort: name · autosync off \(store config\)/, 30_000);
+    await tmux.keys("c", "a");
+    await tmux.waitFor("c", /autosync is off for good in the store config/);
+    // 3 s: 3 of autosync's checks (a minute of 200 ms); the key was never synced.
+    await sleep(3000);
+    const screen = await tmux.waitFor("c", /main\s+deepseek\s+- · never/);
+    assertMatch(screen, /autosync off \(store config\)/);
+    assertEquals(server.hits.length, 0);
+  } finally {
+    await tmux.kill();
+    await server.close();
+    await store.cleanup();
+  }
+});

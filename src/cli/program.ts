@@ -280,7 +280,9 @@ export function buildProgram(setExit: (code: number) => void) {
     .description("interactive tree of every key: figures, states, details, copy, sync, edit")
     .addHelpText(
       "after",
-      "\nOpens without decrypting anything or using the network. Keys: ? inside the browser.\nExample:\n  keyz browse",
+      "\nOpens without decrypting anything or using the network; then autosync syncs the keys that\n" +
+        'are due in the background (a toggles it; "autosync": false in .keyz/config.jsonc or\n' +
+        "~/.config/keyz/config.jsonc turns it off). Keys: ? inside the browser.\nExample:\n  keyz browse",
     )
     .action(run(async () => (await browse()).browseCommand()));
 
