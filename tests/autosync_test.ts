@@ -362,3 +362,36 @@ Deno.test("user config: ~/.config/keyz/config.jsonc, validated; a bad one is one
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the browser's first screen imports autosync's rule without zod, JSONC or manifests", async () => {
+  const { ROOT } = await import("./support/cli.ts");
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", `${ROOT}/main.ts`],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+    }[];
+    redirects: Record<string, string>;
+  };
+  const bySpec = new Map(graph.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const todo = [new URL("src/cli/browse.ts", `file://${ROOT}/`).href];
+  while (todo.length) {
+    const s = graph.redirects[todo.at(-1)!] ?? todo.at(-1)!;
+    todo.pop();
+    if (seen.has(s)) continue;
+    seen.add(s);
+    for (const d of bySpec.get(s)?.dependencies ?? []) {
+      if (!d.isDynamic && d.code) todo.push(d.code.specifier);
+    }
+  }
+  const all = [...seen];
+  assert(all.some((s) => s.endsWith("/src/sync/plan.ts")), "plan.ts not statically imported");
+  const heavy = all.filter((s) => /zod|jsonc-parser|\.jsonc$|providers\/load\.ts/.test(s));
+  assertEquals(heavy, [], "the browser's start-up loads these");
+});

@@ -5,7 +5,8 @@
  */
 import type { StoreConfig } from "../config/store_config.ts";
 import { accountId } from "../sidecars/layout.ts";
-import { hostsOf, type LoadedProvider } from "../providers/load.ts";
+import { hostsOf } from "../providers/hosts.ts";
+import type { LoadedProvider } from "../providers/load.ts";
 import type { Mapping } from "../sidecars/schema.ts";
 import { isoSeconds } from "../util/time.ts";
 import { credentialOf, type EntryView, mappingOf, refreshMsOf } from "../view/entries.ts";
