@@ -66,6 +66,17 @@ export function retryBaseMs(): number {
 }
 
 /**
+ * `KEYZ_MINUTE_MS`, tests only: how long a minute is for `sync --stale` and the browser's
+ * autosync (refresh intervals, the backoff and its cap, autosync's checks), so a test can watch
+ * hours of backoff in seconds. Default 60000; the display (`ls`, badges) keeps real minutes.
+ */
+export function minuteMs(): number {
+  const v = get("KEYZ_MINUTE_MS");
+  const n = v === undefined ? 60_000 : Number(v);
+  return Number.isFinite(n) && n >= 10 && n <= 60_000 ? n : 60_000;
+}
+
+/**
  * `KEYZ_ESC_DELAY_MS`: how long the browser waits after a lone ESC for the rest of a key's
  * sequence before taking it as the Escape key (default 50; raise it on a slow link, like
  * ncurses' ESCDELAY).

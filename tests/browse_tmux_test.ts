@@ -3,7 +3,7 @@
 // xclip) that pass clears, quit and Ctrl-C with the terminal restored.
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { makeStore } from "./support/store.ts";
-import { startServer } from "./support/server.ts";
+import { hostile, startServer } from "./support/server.ts";
 import { keyzArgv, ROOT } from "./support/cli.ts";
 import { keyLike } from "./support/keys.ts";
 
@@ -38,6 +38,15 @@ async function denoDir(): Promise<string> {
 }
 
 const sh = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/** `"autosync": false` in the user config (~/.config/keyz/config.jsonc): no sync by itself. */
+async function autosyncOff(env: Record<string, string>) {
+  await Deno.mkdir(`${env.XDG_CONFIG_HOME}/keyz`, { recursive: true });
+  await Deno.writeTextFile(
+    `${env.XDG_CONFIG_HOME}/keyz/config.jsonc`,
+    '{\n  // the browser never syncs by itself\n  "autosync": false\n}\n',
+  );
+}
 
 /** A tmux server of our own (-L), so nothing of the user's tmux is touched. */
 class Tmux {
@@ -132,6 +141,8 @@ Deno.test({
   const x = await startXvfb();
   const tmux = new Tmux();
   const exitFile = `${store.dir}/exit-code`;
+  // This test syncs by hand: autosync is off for good in the user config.
+  await autosyncOff(store.env);
   try {
     const env: Record<string, string> = {
       ...store.env,
@@ -169,7 +180,7 @@ Deno.test({
     assertMatch(screen, /main\s+deepseek\s+- · never/);
     // An ordinary password is not in the browser; the header counts keys.
     assert(!screen.includes("wifi"), screen);
-    assertMatch(screen, /2 keys/);
+    screen = await tmux.waitFor("a", /2 keys · sort: name · autosync off \(user config\)/);
 
     // Filter, then move to the key: the details pane shows it.
     await tmux.keys("a", "/", "d", "e", "e", "p");
@@ -211,10 +222,10 @@ Deno.test({
     // Resize: the frame is redrawn for the new size (wide: details beside the tree), and back.
     await tmux.cmd("resize-window", "-t", "a", "-x", "130", "-y", "30");
     // Header and footer both at the new width: the whole frame has been drawn.
-    screen = await tmux.waitFor("a", /^ keyz browse.{90,}sort: name\s*$[\s\S]*q quit/m);
+    screen = await tmux.waitFor("a", /^ keyz browse.{70,}sort: name · autosync.*$[\s\S]*q quit/m);
     assertEquals(screen.split("\n").filter((l) => l.trim()).length > 24, true);
     await tmux.cmd("resize-window", "-t", "a", "-x", "80", "-y", "24");
-    screen = await tmux.waitFor("a", /^ keyz browse.{20,70}sort: name\s*$/m);
+    screen = await tmux.waitFor("a", /^ keyz browse.{1,50}sort: name · autosync off.*$/m);
     await tmux.keys("a", "q");
     for (let i = 0; i < 100; i++) {
       if (await Deno.stat(`${exitFile}.a`).catch(() => undefined)) break;
@@ -278,6 +289,7 @@ Deno.test({
   });
   const tmux = new Tmux();
   const exitFile = `${store.dir}/exit-code`;
+  await autosyncOff(store.env); // no provider here to sync with
   try {
     const env: Record<string, string> = {
       ...store.env,
@@ -409,5 +421,291 @@ Deno.test({
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     await Deno.remove(home, { recursive: true }).catch(() => {});
     await Deno.remove(exitFile).catch(() => {});
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Autosync: the browser syncs what is due by itself. KEYZ_MINUTE_MS shortens every minute of
+// the due rule (refresh intervals, the backoff and its hour, the 5-minute check) so that hours
+// pass in seconds; the screen and the server's log say what happened.
+
+const DEEPSEEK_BALANCE = {
+  is_available: true,
+  balance_infos: [{
+    currency: "CNY",
+    total_balance: "110.00",
+    granted_balance: "10.00",
+    topped_up_balance: "100.00",
+  }],
+};
+const MOONSHOT_BALANCE = {
+  code: 0,
+  data: { available_balance: 49.58894, voucher_balance: 46.58893, cash_balance: 3.00001 },
+  scode: "0x0",
+  status: true,
+};
+const deepseekKey = (n: string) => `sk-${n.repeat(32).slice(0, 32)}`;
+const moonshotKey = `sk-${"Mk3".repeat(16)}`;
+
+/** Start `keyz browse` in tmux session `name` with exactly `env`; its exit code goes to a file. */
+async function startBrowse(tmux: Tmux, name: string, env: Record<string, string>, dir: string) {
+  const full: Record<string, string> = {
+    ...env,
+    DENO_DIR: await denoDir(),
+    DENO_NO_UPDATE_CHECK: "1",
+    TERM: "xterm-256color",
+  };
+  const command = `cd ${sh(ROOT)} && env -i ${
+    Object.entries(full).map(([k, v]) => `${k}=${sh(v)}`).join(" ")
+  } ${sh(Deno.execPath())} ${keyzArgv(["browse"]).map(sh).join(" ")}; echo $? > ${
+    sh(`${dir}/exit-${name}`)
+  }; sleep 60`;
+  const r = await tmux.cmd("new-session", "-d", "-s", name, "-x", "100", "-y", "24", command);
+  assertEquals(r.code, 0, r.stderr);
+}
+
+/** Wait until `check` holds (polling), or fail after `timeoutMs`. */
+async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+Deno.test({
+  name: "autosync in tmux: due keys fetched with no key pressed, fresh ones not, a stops it",
+  ignore: !which("tmux"),
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  const store = await makeStore({
+    git: true,
+    entries: {
+      "api/deepseek/main": `${deepseekKey("1")}\n`,
+      "work/deepseek/team": `${deepseekKey("2")}\n`,
+      "work/moonshot/main": `${moonshotKey}\n`,
+      "misc/wifi": "correct horse battery staple\n",
+    },
+  });
+  const server = await startServer([
+    { path: "/user/balance", body: DEEPSEEK_BALANCE },
+    { path: "/v1/users/me/balance", body: MOONSHOT_BALANCE },
+  ]);
+  const tmux = new Tmux();
+  const asked = (key: string) =>
+    server.hits.filter((h) => h.headers["authorization"] === `Bearer ${key}`).length;
+  try {
+    const env: Record<string, string> = {
+      ...store.env,
+      KEYZ_RETRY_BASE_MS: "0",
+      KEYZ_BASE_URL_DEEPSEEK: server.url,
+      KEYZ_BASE_URL_MOONSHOT: server.url,
+      // A minute of 200 ms: DeepSeek's refresh "1m" below is 200 ms, the check every 1 s.
+      KEYZ_MINUTE_MS: "200",
+    };
+    // The Moonshot key was synced just now (fresh for a day); the DeepSeek keys never.
+    const { runKeyz } = await import("./support/cli.ts");
+    const pre = await runKeyz(["sync", "work/moonshot/main"], { env });
+    assertEquals(pre.code, 0, pre.stderr);
+    await Deno.writeTextFile(
+      `${store.storeDir}/.keyz/config.jsonc`,
+      JSON.stringify({ providers: { deepseek: { refresh: "1m" }, moonshot: { refresh: "1d" } } }),
+    );
+    assertEquals(asked(moonshotKey), 1);
+
+    await startBrowse(tmux, "s", env, store.dir);
+    // Fetched with no key pressed: both DeepSeek keys, in one sync and one commit.
+    let screen = await tmux.waitFor("s", /main\s+deepseek\s+110\.00 CNY ✓ live/, 30_000);
+    await tmux.waitFor("s", /team\s+deepseek\s+110\.00 CNY ✓ live/);
+    assertMatch(screen, /autosync on/);
+    const log = () => store.gitRun(["log", "--format=%s"]).then((r) => r.stdout.split("\n"));
+    await until(
+      "one commit for both",
+      async () => (await log()).includes("keyz: sync 2 keys (deepseek)"),
+    );
+    // Due again every 200 ms: synced again while the browser stays open.
+    await until("DeepSeek synced three times", () => asked(deepseekKey("1")) >= 3);
+    assertEquals(asked(moonshotKey), 1, "the fresh Moonshot key was fetched");
+
+    // a: off for the session. A sync already under way ends; then nothing more is asked.
+    await tmux.keys("s", "a");
+    await tmux.waitFor("s", /autosync off for this session/);
+    screen = await tmux.waitFor("s", /autosync off\s*$/m);
+    await tmux.waitFor("s", /^(?![\s\S]*syncing)/);
+    const quiet = server.hits.length;
+    // 5 s: 25 of DeepSeek's refresh intervals, 5 of autosync's checks.
+    await sleep(5000);
+    assertEquals(server.hits.length, quiet, "requests after autosync was turned off");
+    // a again: on, and due keys are fetched at once.
+    await tmux.keys("s", "a");
+    await tmux.waitFor("s", /autosync on\s*$/m);
+    await until("a sync after turning autosync on", () => server.hits.length > quiet);
+    assertEquals(asked(moonshotKey), 1);
+    await tmux.keys("s", "q");
+    await until("the browser to quit", () => {
+      try {
+        return Deno.readTextFileSync(`${store.dir}/exit-s`).trim() === "0";
+      } catch {
+        return false;
+      }
+    });
+  } finally {
+    await tmux.kill();
+    await server.close();
+    await store.cleanup();
+  }
+});
+
+Deno.test({
+  name: "autosync in tmux: offline, each account backs off (doubling), the header says so",
+  ignore: !which("tmux"),
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  const store = await makeStore({ entries: { "api/deepseek/main": `${deepseekKey("3")}\n` } });
+  // Every request's connection is cut: a network failure (3 requests per try: 2 retries).
+  const times: number[] = [];
+  const cut = hostile.cutConnection();
+  const server = await startServer([{
+    path: "/user/balance",
+    handler: (req) => {
+      times.push(Date.now());
+      return cut(req);
+    },
+  }]);
+  const tmux = new Tmux();
+  const minute = 200;
+  try {
+    await Deno.mkdir(`${store.storeDir}/.keyz`, { recursive: true });
+    await Deno.writeTextFile(
+      `${store.storeDir}/.keyz/config.jsonc`,
+      JSON.stringify({ providers: { deepseek: { refresh: "1m" } } }),
+    );
+    await startBrowse(tmux, "o", {
+      ...store.env,
+      KEYZ_RETRY_BASE_MS: "0",
+      KEYZ_BASE_URL_DEEPSEEK: server.url,
+      KEYZ_MINUTE_MS: String(minute),
+    }, store.dir);
+    await tmux.waitFor("o", /○ 1 provider unreachable since \d\d:\d\d · 1 keys/, 30_000);
+    // Watch 20 s of it. Without a backoff it would try every check (1 s): about 20 tries.
+    await until("the first try", () => times.length >= 3);
+    const start = times[0];
+    await sleep(20_000);
+    const tries: number[] = [];
+    for (let i = 0; i < times.length; i += 3) if (times[i] - start <= 20_000) tries.push(times[i]);
+    assert(tries.length >= 3 && tries.length <= 10, `${tries.length} tries in 20 s`);
+    // Each wait is at least the backoff after that many failures (less the second that attempt
+    // times are rounded to): the refresh interval doubled per failure, capped at 60 minutes.
+    const { waitAfterMs } = await import("../src/sync/plan.ts");
+    for (let k = 1; k < tries.length; k++) {
+      const gap = tries[k] - tries[k - 1];
+      const least = waitAfterMs(minute, k, minute) - 1000;
+      assert(gap >= least, `try ${k + 1} came ${gap} ms after try ${k}, before its backoff`);
+    }
+    const state = JSON.parse(await Deno.readTextFile(`${store.storeDir}/.keyz/state/state.json`));
+    const record = state.accounts["deepseek/api/deepseek/main"];
+    assert(record.failures >= tries.length, JSON.stringify(record));
+    assertEquals(record.error.kind, "network");
+    // It never gave up on the browser: still running, still unreachable.
+    await tmux.waitFor("o", /unreachable since[\s\S]*q quit/);
+  } finally {
+    await tmux.kill();
+    await server.close();
+    await store.cleanup();
+  }
+});
+
+Deno.test({
+  name: "autosync in tmux: the store lock held by another keyz: the browser waits and says so",
+  ignore: !which("tmux"),
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  const store = await makeStore({
+    git: true,
+    entries: { "api/deepseek/main": `${deepseekKey("4")}\n` },
+  });
+  const server = await startServer([{ path: "/user/balance", body: DEEPSEEK_BALANCE }]);
+  const tmux = new Tmux();
+  // A cron `keyz sync` holding the lock: an exclusive flock on .keyz/lock, as keyz takes it.
+  await Deno.mkdir(`${store.storeDir}/.keyz`, { recursive: true });
+  const lockFile = `${store.storeDir}/.keyz/lock`;
+  const lock = await Deno.open(lockFile, { read: true, write: true, create: true });
+  await lock.lock(true);
+  await lock.write(new TextEncoder().encode(`4242 ${new Date().toISOString()} sync\n`));
+  let held = true;
+  try {
+    await startBrowse(tmux, "l", {
+      ...store.env,
+      KEYZ_RETRY_BASE_MS: "0",
+      KEYZ_BASE_URL_DEEPSEEK: server.url,
+    }, store.dir);
+    let screen = await tmux.waitFor(
+      "l",
+      /⧗ waiting for keyz process 4242 \(sync\) to finish with the store/,
+      30_000,
+    );
+    assertMatch(screen, /main\s+deepseek\s+- (· never|↻ syncing)/);
+    assertEquals(server.hits.length, 0);
+    // The other keyz finishes (it removes the file, then lets go): the browser syncs.
+    await Deno.remove(lockFile);
+    await lock.unlock();
+    lock.close();
+    held = false;
+    screen = await tmux.waitFor("l", /main\s+deepseek\s+110\.00 CNY ✓ live/, 30_000);
+    assert(!screen.includes("waiting for"), screen);
+    assert(!/locked|error/i.test(screen.split("\n").at(-3) ?? ""), screen);
+    assertEquals(server.hits.length, 1);
+    await until(
+      "the sync's commit",
+      async () =>
+        (await store.gitRun(["log", "--format=%s"])).stdout.includes("keyz: sync 1 key (deepseek)"),
+    );
+  } finally {
+    if (held) lock.close();
+    await tmux.kill();
+    await server.close();
+    await store.cleanup();
+  }
+});
+
+Deno.test({
+  name: "autosync in tmux: autosync false in the store config: nothing synced, a cannot turn it on",
+  ignore: !which("tmux"),
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  const store = await makeStore({ entries: { "api/deepseek/main": `${deepseekKey("5")}\n` } });
+  const server = await startServer([{ path: "/user/balance", body: DEEPSEEK_BALANCE }]);
+  const tmux = new Tmux();
+  try {
+    await Deno.mkdir(`${store.storeDir}/.keyz`, { recursive: true });
+    await Deno.writeTextFile(`${store.storeDir}/.keyz/config.jsonc`, '{"autosync": false}\n');
+    await startBrowse(tmux, "c", {
+      ...store.env,
+      KEYZ_RETRY_BASE_MS: "0",
+      KEYZ_BASE_URL_DEEPSEEK: server.url,
+      KEYZ_MINUTE_MS: "200",
+    }, store.dir);
+    await tmux.waitFor("c", /1 keys · sort: name · autosync off \(store config\)/, 30_000);
+    await tmux.keys("c", "a");
+    await tmux.waitFor("c", /autosync is off for good in the store config/);
+    // 3 s: 3 of autosync's checks (a minute of 200 ms); the key was never synced.
+    await sleep(3000);
+    const screen = await tmux.waitFor("c", /main\s+deepseek\s+- · never/);
+    assertMatch(screen, /autosync off \(store config\)/);
+    assertEquals(server.hits.length, 0);
+  } finally {
+    await tmux.kill();
+    await server.close();
+    await store.cleanup();
   }
 });

@@ -48,6 +48,8 @@ export interface BrowseSetup {
   childEnv: Record<string, string>;
   clipSeconds: number;
   escDelayMs: number;
+  /** How long a minute is for autosync's due rule and checks (KEYZ_MINUTE_MS: tests). */
+  minuteMs?: number;
 }
 
 /** Open the browser on a prepared store (the user's, or the demo's). */
@@ -98,13 +100,14 @@ async function loadTheRest(setup: BrowseSetup, opts: SnapshotOptions, c: Control
   const snapshot = await readSnapshot(opts);
   const views = viewsFromSnapshot(snapshot);
   c.update((s) => updateViews(s, views, new Date()));
-  const [{ Effects }, { kyClient }, { Sidecars }, { clipMethod }] = await Promise.all([
+  const [{ Effects }, { kyClient }, { Sidecars }, { clipMethod }, autosync] = await Promise.all([
     import("../ui/effects.ts"),
     import("../fetch/http.ts"),
     import("../sidecars/sidecars.ts"),
     import("../ui/clipboard.ts"),
+    import("../ui/autosync.ts"),
   ]);
-  return new Effects({
+  const effects = new Effects({
     ctx: {
       storeDir: setup.storeDir,
       store: setup.store,
@@ -121,7 +124,37 @@ async function loadTheRest(setup: BrowseSetup, opts: SnapshotOptions, c: Control
     clipSeconds: setup.clipSeconds,
     writeRaw,
     now: () => new Date(),
+    minuteMs: setup.minuteMs,
   });
+  // Autosync starts once keys' details are known (what is due) and both configs are read.
+  const offBy = snapshot.config.autosync === false
+    ? "store config"
+    : await userAutosyncOff(setup.configDir, c)
+    ? "user config"
+    : undefined;
+  c.update((s) => ({
+    ...s,
+    autosync: autosync.startAutosync({
+      now: Date.now(),
+      timing: autosync.autosyncTiming(setup.minuteMs),
+      ...(offBy ? { offBy } : {}),
+    }),
+  }));
+  return effects;
+}
+
+/**
+ * Whether the user config turns autosync off. One that cannot be read turns it off too (the
+ * user may have meant to), and says why.
+ */
+async function userAutosyncOff(configDir: string, c: Control): Promise<boolean> {
+  const { readUserConfig } = await import("../config/user_config.ts");
+  try {
+    return (await readUserConfig(configDir)).autosync === false;
+  } catch (e) {
+    c.update((s) => setMessage(s, `${errorText(e)}; autosync is off`, "error"));
+    return true;
+  }
 }
 
 const prefsFile = (setup: BrowseSetup) => `${setup.configDir}/browse.json`;
@@ -157,5 +190,6 @@ export async function browseCommand(): Promise<number> {
     childEnv: env.childEnv(),
     clipSeconds: env.clipTimeSeconds(),
     escDelayMs: env.escDelayMs(),
+    minuteMs: env.minuteMs(),
   });
 }

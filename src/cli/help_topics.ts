@@ -46,7 +46,7 @@ Thresholds, most specific first:
 Durations: 30m, 12h, 7d, 2w (a bare number is days).
 Exit: 0 all fine, 1 something needs attention, 2 usage error.
 
-Cron:   keyz sync --all --json >/dev/null; keyz check --min-balance 5 --stale-after 1d
+Cron:   keyz sync --all --stale >/dev/null; keyz check --min-balance 5 --stale-after 1d
 CI:     keyz sync --all && keyz check --min-balance 5
 `,
   },

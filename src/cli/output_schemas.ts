@@ -72,6 +72,7 @@ const SkipReason = z.enum([
   "untrusted",
   "unknown_provider",
   "fresh",
+  "backoff",
 ]);
 export const SyncOutput = z.strictObject({
   results: z.array(z.strictObject({
@@ -104,6 +105,8 @@ export const SyncOutput = z.strictObject({
     other_entries: z.int(),
     /** `--stale`: keys synced within their refresh interval, left alone. */
     fresh: z.int(),
+    /** `--stale`: failing keys waiting out their backoff, left alone. */
+    backing_off: z.int(),
   }),
 });
 

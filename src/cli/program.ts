@@ -62,7 +62,10 @@ export function buildProgram(setExit: (code: number) => void) {
     .description("fetch account metadata for keys and store it in the sidecars")
     .argument("[paths...]", "entries or folders (default with --all: every entry)")
     .option("-a, --all", "sync every key in the store")
-    .option("--stale", "only keys not synced within their refresh interval")
+    .option(
+      "--stale",
+      "only keys that are due: not tried within their refresh interval (failing ones back off)",
+    )
     .option("-p, --provider <id>", "only keys of this provider")
     .option("--json", "print one JSON document on stdout")
     .option("-c, --concurrency <n>", "requests in flight at once", positiveInt, 16)
@@ -277,7 +280,9 @@ export function buildProgram(setExit: (code: number) => void) {
     .description("interactive tree of every key: figures, states, details, copy, sync, edit")
     .addHelpText(
       "after",
-      "\nOpens without decrypting anything or using the network. Keys: ? inside the browser.\nExample:\n  keyz browse",
+      "\nOpens without decrypting anything or using the network; then autosync syncs the keys that\n" +
+        'are due in the background (a toggles it; "autosync": false in .keyz/config.jsonc or\n' +
+        "~/.config/keyz/config.jsonc turns it off). Keys: ? inside the browser.\nExample:\n  keyz browse",
     )
     .action(run(async () => (await browse()).browseCommand()));
 

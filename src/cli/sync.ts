@@ -3,7 +3,7 @@ import * as env from "../env.ts";
 import { ExitCode, KeyzError } from "../errors.ts";
 import { kyClient } from "../fetch/http.ts";
 import type { GitMode } from "../git/git.ts";
-import { syncEntries } from "../sync/session.ts";
+import { syncEntries, type SyncReport } from "../sync/session.ts";
 import type { SkipReason } from "../sync/plan.ts";
 import type { SyncResult } from "../sync/sync.ts";
 import { headline } from "../view/format.ts";
@@ -43,6 +43,7 @@ const REASON: Record<SkipReason, string> = {
   untrusted: "its provider's manifest is not trusted (keyz providers trust ID)",
   unknown_provider: "its provider is not loaded (keyz providers list)",
   fresh: "synced within its refresh interval (--stale)",
+  backoff: "failing: tried again after its backoff (--stale)",
 };
 
 async function selectPaths(ctx: Context, args: string[], flags: SyncFlags) {
@@ -107,9 +108,13 @@ function humanLine(r: SyncResult): string[] {
  * "9 providers unreachable (dns error): figures kept from 2 days ago": when every failure of a
  * run is the network's, one line says so instead of one per key.
  */
-function offlineLine(failed: SyncResult[], now: Date): string | undefined {
-  if (failed.length === 0 || failed.some((r) => r.error?.class !== "network")) return undefined;
-  const providers = new Set(failed.map((r) => r.provider));
+function offlineLine(
+  failed: SyncResult[],
+  offline: SyncReport["offline"],
+  now: Date,
+): string | undefined {
+  if (!offline) return undefined;
+  const n = offline.providers;
   const whys = new Set(
     failed.map((r) => /:\s*([^:]+)$/.exec(r.error!.message)?.[1]?.trim() ?? "network error"),
   );
@@ -117,9 +122,7 @@ function offlineLine(failed: SyncResult[], now: Date): string | undefined {
     .sort()[0];
   const why = whys.size === 1 ? [...whys][0] : "network errors";
   const kept = oldest ? `figures kept from ${age(oldest, now)} ago` : "no figures yet";
-  return `${providers.size} provider${
-    providers.size === 1 ? "" : "s"
-  } unreachable (${why}): ${kept}`;
+  return `${n} provider${n === 1 ? "" : "s"} unreachable (${why}): ${kept}`;
 }
 
 export async function syncCommand(args: string[], flags: SyncFlags): Promise<number> {
@@ -137,6 +140,7 @@ export async function syncCommand(args: string[], flags: SyncFlags): Promise<num
       now: () => new Date(),
       baseUrlOverride: env.baseUrlOverride,
       retryBaseMs: env.retryBaseMs(),
+      minuteMs: env.minuteMs(),
       gitMode: flags.git,
       concurrency: flags.concurrency,
       warn,
@@ -156,7 +160,7 @@ export async function syncCommand(args: string[], flags: SyncFlags): Promise<num
       },
     },
   ).finally(() => bar.done());
-  const { results, summary, message, gitMode } = outcome.value;
+  const { results, summary, message, gitMode, offline: offlineRun } = outcome.value;
   debug(
     `git (${gitMode}): ${outcome.committed ? `committed "${message}"` : "no commit"}`,
   );
@@ -171,20 +175,23 @@ export async function syncCommand(args: string[], flags: SyncFlags): Promise<num
       !named.has(r.path)
     ).length;
   const fresh = results.filter((r) => r.reason === "fresh").length;
+  const backingOff = results.filter((r) => r.reason === "backoff").length;
+  const notDue = (r: SyncResult) => r.reason === "fresh" || r.reason === "backoff";
   const unsynced = results.filter((r) =>
     named.has(r.path) && r.status !== "ok" && r.status !== "unsupported"
   );
   if (flags.json) {
-    outJson({ results: shown, summary: { ...summary, other_entries: others, fresh } });
+    outJson({
+      results: shown,
+      summary: { ...summary, other_entries: others, fresh, backing_off: backingOff },
+    });
   } else {
     const now = new Date();
     const failed = shown.filter((r) => r.status === "error");
-    const offline = offlineLine(failed, now);
+    const offline = offlineLine(failed, offlineRun, now);
     const listed = isQuiet()
       ? failed
-      : shown.filter((r) =>
-        r.reason !== "fresh" && !(offline && r.status === "error" && !isVerbose())
-      );
+      : shown.filter((r) => !notDue(r) && !(offline && r.status === "error" && !isVerbose()));
     outLines(table(listed.map(humanLine)));
     for (const r of results) {
       for (const w of r.warnings ?? []) warn(`${r.path}: ${escapeTerminal(w)}`);
@@ -196,7 +203,8 @@ export async function syncCommand(args: string[], flags: SyncFlags): Promise<num
       if (summary.not_a_key) parts.push(`${summary.not_a_key} not keys`);
       if (summary.not_yours) parts.push(`${summary.not_yours} not yours`);
       if (fresh) parts.push(`${fresh} fresh left alone`);
-      const skipped = shown.filter((r) => r.status === "skipped" && r.reason !== "fresh").length;
+      if (backingOff) parts.push(`${backingOff} failing, backing off`);
+      const skipped = shown.filter((r) => r.status === "skipped" && !notDue(r)).length;
       if (skipped) parts.push(`${skipped} skipped`);
       if (others) parts.push(`${others} other entries`);
       out(parts.join(", "));

@@ -1,9 +1,8 @@
 /** Per-store settings in <store>/.keyz/config.jsonc (versioned with the store). */
-import { parse, type ParseError, printParseErrorCode } from "jsonc-parser";
 import { z } from "zod";
-import { KeyzError } from "../errors.ts";
 import { GIT_MODES } from "../git/git.ts";
 import { paths } from "../sidecars/sidecars.ts";
+import { parseConfigText } from "./jsonc.ts";
 import { refreshMs } from "./refresh.ts";
 
 /**
@@ -18,10 +17,6 @@ export const RefreshInterval = z.string().regex(
   const ms = refreshMs(t);
   return ms >= 60_000 && ms <= 30 * 86_400_000;
 }, "must be between 1m and 30d");
-import { depthExceededAt } from "../util/jsonc_depth.ts";
-
-/** Deepest nesting config.jsonc may have (it needs 3); checked before parsing (trust rule 5). */
-export const MAX_CONFIG_DEPTH = 16;
 import { readKeyzText } from "../sidecars/files.ts";
 
 const Threshold = z.strictObject({
@@ -55,30 +50,5 @@ export async function readStoreConfig(storeDir: string): Promise<StoreConfig> {
   await Promise.resolve();
   const text = readKeyzText(storeDir, paths.config); // never through a link
   if (text === undefined) return {};
-  if (depthExceededAt(text, MAX_CONFIG_DEPTH) !== undefined) {
-    throw new KeyzError(
-      "config",
-      `${file}: nested deeper than ${MAX_CONFIG_DEPTH} levels`,
-      "fix the file",
-    );
-  }
-  const errors: ParseError[] = [];
-  const value = parse(text, errors, { allowTrailingComma: true });
-  if (errors.length) {
-    throw new KeyzError(
-      "config",
-      `${file}: invalid JSONC (${printParseErrorCode(errors[0].error)})`,
-      "fix the file",
-    );
-  }
-  const r = StoreConfig.safeParse(value ?? {});
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new KeyzError(
-      "config",
-      `${file}: ${i.path.join(".") || "(top level)"}: ${i.message}`,
-      "fix the file",
-    );
-  }
-  return r.data;
+  return parseConfigText(file, text, StoreConfig);
 }

@@ -16,7 +16,13 @@ export interface StoreWrite {
    * Wait for another keyz's lock instead of failing (the browser): called once with who holds
    * it, then the lock is tried again every `pollMs` until `signal` aborts.
    */
-  wait?: { onWait(holder: string): void; pollMs?: number; signal?: AbortSignal };
+  wait?: {
+    onWait(holder: string): void;
+    /** Called once the lock is taken after waiting for it. */
+    onWaited?(): void;
+    pollMs?: number;
+    signal?: AbortSignal;
+  };
   /** Lines about repairs made when taking the lock (a link in .keyz moved aside). */
   warn?: (line: string) => void;
   /** Lines about what git did (a stale index.lock removed), for --verbose. */
@@ -60,7 +66,9 @@ async function lockOrWait(w: StoreWrite) {
   let told = false;
   for (;;) {
     try {
-      return await acquireLock(w.storeDir, w.what, { warn: w.warn });
+      const lock = await acquireLock(w.storeDir, w.what, { warn: w.warn });
+      if (told) w.wait?.onWaited?.();
+      return lock;
     } catch (e) {
       if (!(e instanceof KeyzError) || e.code !== "locked" || !w.wait) throw e;
       if (w.wait.signal?.aborted) throw e;

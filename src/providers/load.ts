@@ -11,6 +11,7 @@ import { BUILTIN_MANIFESTS } from "./builtin.ts";
 import { sha256Hex } from "../util/hash.ts";
 import { depthExceededAt } from "../util/jsonc_depth.ts";
 import { isKeyzFolder } from "../sidecars/files.ts";
+import { hostsOf } from "./hosts.ts";
 
 /** Deepest nesting a manifest may have (the language needs about 8; checked before parsing). */
 export const MAX_MANIFEST_DEPTH = 32;
@@ -145,10 +146,7 @@ export function parseManifest(
   };
 }
 
-export function hostsOf(m: Manifest): string[] {
-  const urls = [m.baseUrl, ...Object.values(m.regions ?? {}).map((r) => r.baseUrl)];
-  return [...new Set(urls.filter((u): u is string => !!u).map((u) => new URL(u).host))];
-}
+export { hostsOf };
 
 export interface ManifestFile {
   file: string;

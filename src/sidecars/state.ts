@@ -21,8 +21,10 @@ export const AttemptRecord = z.strictObject({
   at: Iso,
   /** Why the last attempt failed; absent when it succeeded. */
   error: z.strictObject({ kind: FetchErrorKindSchema, message: z.string().max(2000) }).optional(),
-  /** Failed attempts in a row (autosync backs off by them). */
+  /** Failed attempts in a row (`sync --stale` and autosync back off by them: sync/plan.ts). */
   failures: z.int().min(0).max(1_000_000),
+  /** The first failure of those in a row ("providers unreachable since"); absent after a success. */
+  failing_since: Iso.optional(),
 });
 export type AttemptRecord = z.infer<typeof AttemptRecord>;
 

@@ -9,9 +9,9 @@ import type { GitMode } from "../git/modes.ts";
 import { type StoreWrite, withStoreWrite, type WriteOutcome } from "../git/store_write.ts";
 import type { ProviderSet } from "../providers/load.ts";
 import type { Sidecars } from "../sidecars/sidecars.ts";
-import { writeState } from "../sidecars/state.ts";
+import { type StateFile, writeState } from "../sidecars/state.ts";
 import type { PassStore } from "../store/store.ts";
-import { viewEntry } from "../view/entries.ts";
+import { type EntryView, viewEntry } from "../view/entries.ts";
 import { fileSources } from "../view/file_sources.ts";
 import { summarize, type SyncResult, syncViews } from "./sync.ts";
 
@@ -31,6 +31,8 @@ export interface SyncSession {
   /** Repairs made when taking the lock, and git's notes (see StoreWrite). */
   warn?: (line: string) => void;
   note?: (line: string) => void;
+  /** How long a minute is for refresh intervals and the backoff (KEYZ_MINUTE_MS: tests). */
+  minuteMs?: number;
 }
 
 export interface SyncRequest {
@@ -51,6 +53,11 @@ export interface SyncReport {
   /** The commit message for what the sync wrote, and the git mode it was recorded with. */
   message: string;
   gitMode: GitMode;
+  /**
+   * Every failure of this sync was the network's (unreachable, timed out): how many providers,
+   * and since when the earliest of their accounts has been failing (the untracked state).
+   */
+  offline?: { providers: number; since: string };
 }
 
 export async function syncEntries(
@@ -75,12 +82,22 @@ export async function syncEntries(
         baseUrlOverride: s.baseUrlOverride,
         retryBaseMs: s.retryBaseMs,
         onResult: req.onResult,
-      }, { staleOnly: req.staleOnly, named: req.named });
+      }, { staleOnly: req.staleOnly, named: req.named, minuteMs: s.minuteMs });
       if (plan.jobs.length || results.some((r) => r.status !== "skipped")) {
         await writeState(storeDir, src.state);
       }
       const message = commitMessage(results);
-      return { value: { results, summary: summarize(results), message, gitMode }, message };
+      const offline = offlineOf(results, views, src.state);
+      return {
+        value: {
+          results,
+          summary: summarize(results),
+          message,
+          gitMode,
+          ...offline && { offline },
+        },
+        message,
+      };
     },
   );
 }
@@ -91,4 +108,21 @@ export function commitMessage(results: readonly SyncResult[]): string {
   const providers = [...new Set(synced.map((r) => r.provider).filter(Boolean))].sort();
   const shown = providers.length > 4 ? [...providers.slice(0, 4), "..."] : providers;
   return `keyz: sync ${synced.length} key${synced.length === 1 ? "" : "s"} (${shown.join(", ")})`;
+}
+
+/** SyncReport.offline: when every failure of a sync was a network failure. */
+function offlineOf(
+  results: readonly SyncResult[],
+  views: readonly EntryView[],
+  state: StateFile,
+): SyncReport["offline"] {
+  const failed = results.filter((r) => r.status === "error");
+  if (failed.length === 0 || failed.some((r) => r.error?.class !== "network")) return undefined;
+  const accounts = new Map(views.map((v) => [v.path, v.accountId]));
+  const since = failed.map((r) => {
+    const a = state.accounts[accounts.get(r.path) ?? ""];
+    return a?.failing_since ?? a?.at;
+  }).filter((t): t is string => !!t).sort()[0];
+  const providers = new Set(failed.map((r) => r.provider)).size;
+  return since ? { providers, since } : undefined;
 }

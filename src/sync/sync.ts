@@ -316,6 +316,7 @@ export async function runPlan(plan: SyncPlan, deps: SyncDeps): Promise<SyncResul
         at,
         error: { kind: failure.kind, message },
         failures: (previous?.error ? previous.failures : 0) + 1,
+        failing_since: previous?.error ? previous.failing_since ?? previous.at : at,
       };
     }
     const shown = metadata ? { metadata, fetchedAt: at } : await lastGood(deps.sidecars, job.id);

@@ -5,7 +5,7 @@
 import { KeyzError } from "../errors.ts";
 import type { HttpClient } from "../fetch/http.ts";
 import type { GitMode } from "../git/git.ts";
-import { withStoreWrite } from "../git/store_write.ts";
+import { type StoreWrite, withStoreWrite } from "../git/store_write.ts";
 import { syncEntries } from "../sync/session.ts";
 import type { SyncResult } from "../sync/sync.ts";
 import { type EntryView, viewEntry } from "../view/entries.ts";
@@ -16,14 +16,17 @@ import type { PassStore } from "../store/store.ts";
 import type { Mapping } from "../sidecars/schema.ts";
 import type { Sidecars } from "../sidecars/sidecars.ts";
 import { writePrefs } from "./prefs.ts";
+import { burstDone, syncOutcome } from "./autosync.ts";
 import {
   type Effect,
   selectedRow,
   setHistory,
+  setLockHolder,
   setMessage,
   syncFinished,
   syncStarted,
   type UiState,
+  updateAutosync,
   updateViews,
 } from "./state.ts";
 
@@ -44,6 +47,8 @@ export interface EffectDeps {
   /** Write raw bytes to the terminal (OSC 52). */
   writeRaw(text: string): void;
   now(): Date;
+  /** How long a minute is for the due rule (KEYZ_MINUTE_MS: tests). */
+  minuteMs?: number;
 }
 
 export interface Control {
@@ -68,7 +73,7 @@ const skipNote: Record<string, string> = {
   not_yours: "encrypted for someone else's key",
   untrusted: "its provider's manifest is not trusted (keyz providers trust ID)",
   unknown_provider: "its provider is not loaded",
-  fresh: "synced within its refresh interval",
+  // Not due (autosync's own bursts): nothing to say about the key.
 };
 
 export class Effects {
@@ -76,6 +81,10 @@ export class Effects {
   #queue: Promise<void> = Promise.resolve();
   #clearTimer: ReturnType<typeof setTimeout> | undefined;
   #pending = 0;
+  /** Aborted on quit: a write waiting for another keyz's lock gives up. */
+  readonly #quit = new AbortController();
+  /** The running autosync burst's: aborted when autosync is turned off. */
+  #autosyncStop: AbortController | undefined;
 
   constructor(deps: EffectDeps) {
     this.#deps = deps;
@@ -93,6 +102,7 @@ export class Effects {
 
   /** Clear a terminal clipboard we set, if its timer is still pending (on exit). */
   dispose(): void {
+    this.#quit.abort();
     if (this.#clearTimer !== undefined) {
       clearTimeout(this.#clearTimer);
       this.#clearTimer = undefined;
@@ -108,9 +118,16 @@ export class Effects {
       case "sync":
         this.#run(c, () => this.#sync(effect.paths, c));
         break;
+      case "autosync":
+        this.#run(c, () => this.#autosync(effect.paths, c));
+        break;
+      case "autosync-off":
+        this.#autosyncStop?.abort();
+        break;
       case "save-key":
         this.#run(c, async () => {
           await this.#locked(
+            c,
             `edit ${effect.key.path}`,
             () => this.#deps.ctx.sidecars.writeKey(effect.key),
           );
@@ -121,7 +138,7 @@ export class Effects {
       case "save-map":
         this.#run(c, async () => {
           const { ctx } = this.#deps;
-          await this.#locked(`map ${effect.path} to ${effect.mapping.provider}`, async () => {
+          await this.#locked(c, `map ${effect.path} to ${effect.mapping.provider}`, async () => {
             const map = await ctx.sidecars.readMap();
             map[effect.path] = effect.mapping;
             await ctx.sidecars.writeMap(map);
@@ -175,12 +192,44 @@ export class Effects {
     this.#queue = this.#queue.then(guarded);
   }
 
-  async #locked(what: string, fn: () => Promise<void>): Promise<void> {
+  async #locked(c: Control, what: string, fn: () => Promise<void>): Promise<void> {
     const r = await withStoreWrite(
-      { storeDir: this.#deps.ctx.storeDir, what, gitMode: this.#deps.gitMode },
+      {
+        storeDir: this.#deps.ctx.storeDir,
+        what,
+        gitMode: this.#deps.gitMode,
+        wait: this.#lockWait(c),
+      },
       async () => ({ value: await fn(), message: `keyz: ${what}` }),
-    );
+    ).finally(() => c.update((s) => setLockHolder(s, undefined)));
     if (r.gitError) throw r.gitError;
+  }
+
+  /**
+   * Every write of the browser meets another keyz's lock (a cron `keyz sync`) by waiting for
+   * it, saying so in the status line, until it is free or `signal` (or quitting) gives up.
+   */
+  #lockWait(c: Control, signal?: AbortSignal): StoreWrite["wait"] {
+    return {
+      onWait: (holder) => c.update((s) => setLockHolder(s, holderText(holder))),
+      onWaited: () => c.update((s) => setLockHolder(s, undefined)),
+      signal: signal ? AbortSignal.any([this.#quit.signal, signal]) : this.#quit.signal,
+    };
+  }
+
+  /** An autosync burst: due keys only, quietly (no message; badges and header tell). */
+  async #autosync(paths: string[], c: Control): Promise<void> {
+    const stop = new AbortController();
+    this.#autosyncStop = stop;
+    try {
+      await this.#sync(paths, c, stop.signal);
+    } catch (e) {
+      // Given up waiting for the lock (autosync turned off, or quitting): nothing to say.
+      if (!stop.signal.aborted && !this.#quit.signal.aborted) throw e;
+    } finally {
+      this.#autosyncStop = undefined;
+      c.update((s) => updateAutosync(s, burstDone));
+    }
   }
 
   /** Views of entries as the files say now. */
@@ -230,7 +279,8 @@ export class Effects {
     );
   }
 
-  async #sync(paths: string[], c: Control): Promise<void> {
+  /** A sync of these keys; `auto` (autosync's burst, given up when aborted): due keys only. */
+  async #sync(paths: string[], c: Control, auto?: AbortSignal): Promise<void> {
     if (paths.length === 0) return;
     const d = this.#deps;
     c.update((s) => syncStarted(s, paths));
@@ -247,10 +297,13 @@ export class Effects {
           baseUrlOverride: d.baseUrlOverride,
           retryBaseMs: d.retryBaseMs,
           gitMode: d.gitMode,
+          minuteMs: d.minuteMs,
         },
         {
           paths,
-          named: paths.length === 1 ? new Set(paths) : undefined,
+          named: !auto && paths.length === 1 ? new Set(paths) : undefined,
+          staleOnly: !!auto,
+          wait: this.#lockWait(c, auto),
           onResult: (r) => {
             const note = r.status === "skipped" && r.reason ? skipNote[r.reason] : undefined;
             const now = d.now();
@@ -266,14 +319,18 @@ export class Effects {
         },
       );
       results = outcome.value.results;
+      const tried = results.some((r) => TRIED.has(r.status));
+      const offline = outcome.value.offline;
+      c.update((s) => updateAutosync(s, (a) => syncOutcome(a, { tried, offline })));
       if (outcome.gitError) throw outcome.gitError;
     } finally {
       c.update((s) => {
-        let next = s;
+        let next = setLockHolder(s, undefined);
         for (const p of paths) next = next.syncing.has(p) ? syncFinished(next, p) : next;
         return next;
       });
     }
+    if (auto) return;
     const keys = results.filter((r) => !(r.status === "skipped" && r.reason === "other"));
     const ok = keys.filter((r) => r.status === "ok" || r.status === "unsupported").length;
     const failed = keys.filter((r) => r.status === "error").length;
@@ -287,4 +344,14 @@ export class Effects {
       )
     );
   }
+}
+
+/** Results of keys a provider was asked about (for "unreachable": was anyone reached?). */
+const TRIED: ReadonlySet<SyncResult["status"]> = new Set(["ok", "unsupported", "error"]);
+
+/** Who holds the store lock, from the lock file's "<pid> <time> <what>": "keyz process 42 (sync)". */
+function holderText(lockFile: string): string {
+  const [pid, , ...what] = lockFile.trim().split(" ");
+  if (!/^\d+$/.test(pid ?? "")) return lockFile.trim() || "another keyz";
+  return `keyz process ${pid}${what.length ? ` (${what.join(" ")})` : ""}`;
 }

@@ -86,6 +86,12 @@ const tree = [
   },
   { keys: ["S"], action: "sync-all", help: "sync every key" },
   {
+    keys: ["a"],
+    action: "autosync",
+    help: "autosync on / off for this session (syncs due keys)",
+    footer: "a autosync",
+  },
+  {
     keys: ["e"],
     action: "edit",
     help: "edit notes, tags, expiry date or env var name",

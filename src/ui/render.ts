@@ -309,7 +309,7 @@ function helpScreen(w: number, h: number, color: boolean): string[] {
   lines.push(paint([[fit("badges", 10), "bold"], [fit(legend(), w - 10)]], color));
   lines.push(
     paint([[
-      fit("  Nothing is decrypted to draw this screen; only c and s use the key.", w),
+      fit("  Nothing is decrypted to draw this screen; only c, s and autosync use the key.", w),
       "dim",
     ]], color),
   );
@@ -395,17 +395,47 @@ function statusLine(state: UiState, w: number, color: boolean): string {
   if (state.filter) {
     return paint([[fit(`filter: /${state.filter}  (Esc clears)`, w), "cyan"]], color);
   }
+  const holder = state.lockHolder;
+  if (holder) {
+    const text = `⧗ waiting for ${clean(holder)} to finish with the store; then syncing`;
+    return paint([[fit(text, w), "yellow"]], color);
+  }
   if (state.syncing.size) {
     return paint([[fit(`↻ syncing ${state.syncing.size} key(s)…`, w), "blue"]], color);
   }
   return " ".repeat(w);
 }
 
+/** "autosync on", "autosync off", "autosync off (store config)"; "" until it has started. */
+export function autosyncLabel(state: UiState): string {
+  const a = state.autosync;
+  if (!a) return "";
+  return a.offBy ? `autosync off (${a.offBy})` : `autosync ${a.on ? "on" : "off"}`;
+}
+
+/** "○ 3 providers unreachable since 14:02" (local time; with the date when not today). */
+export function unreachableText(state: UiState): string {
+  const u = state.autosync?.unreachable;
+  if (!u) return "";
+  const since = new Date(u.since);
+  const two = (n: number) => String(n).padStart(2, "0");
+  const time = `${two(since.getHours())}:${two(since.getMinutes())}`;
+  const now = state.now;
+  const sameDay = since.toDateString() === now.toDateString();
+  const day = `${since.getFullYear()}-${two(since.getMonth() + 1)}-${two(since.getDate())}`;
+  const n = u.providers;
+  return `○ ${n} provider${n === 1 ? "" : "s"} unreachable since ${
+    sameDay ? time : `${day} ${time}`
+  }`;
+}
+
 function header(state: UiState, w: number, color: boolean): string {
   const left = ` keyz browse  ${state.storeDir}`;
   // Balances in different currencies are never compared: the header says how they are sorted.
   const sort = state.sort === "balance" ? "balance, lowest first per currency" : state.sort;
-  const right = `${state.tree.count} keys · sort: ${sort} `;
+  const offline = unreachableText(state);
+  const right = [offline, `${state.tree.count} keys`, `sort: ${sort}`, autosyncLabel(state)]
+    .filter(Boolean).join(" · ") + " ";
   const room = Math.max(0, w - cells(right));
   return paint([[fit(left, room), "bold"], [fitRight(right, w - room)]], color, ["inverse"]);
 }

@@ -20,6 +20,8 @@ import {
   type Selection,
 } from "./keymap.ts";
 import { refusedEnvName } from "../keyenv/names.ts";
+import { type Autosync, tick, toggleAutosync, wakeAt } from "./autosync.ts";
+import { duePaths } from "../sync/plan.ts";
 import {
   BADGE_ORDER,
   badgesOf,
@@ -73,6 +75,10 @@ export type Effect =
   | { type: "save-map"; path: string; mapping: Mapping }
   | { type: "load-history"; path: string }
   | { type: "save-prefs" }
+  /** Autosync: sync these due keys in the background (one burst). */
+  | { type: "autosync"; paths: string[] }
+  /** Autosync was turned off: a burst still waiting for the store lock gives up. */
+  | { type: "autosync-off" }
   | { type: "quit"; code: number };
 
 export interface Message {
@@ -101,6 +107,10 @@ export interface UiState {
   syncNotes: Map<string, string>;
   history?: { path: string; lines: HistoryLine[] };
   providers: ProviderChoice[];
+  /** Background sync of due keys; undefined until the store's details and configs are read. */
+  autosync?: Autosync;
+  /** Another keyz holds the store lock a write of the browser waits for ("keyz process 42"). */
+  lockHolder?: string;
 }
 
 export type Item =
@@ -526,6 +536,22 @@ const TREE: Record<ActionOf<"tree">, (state: UiState) => Step> = {
     return { state: s, effects: [{ type: "sync", paths }] };
   },
   "sync-all": (s) => ({ state: s, effects: [{ type: "sync", paths: keysBelow(s, "") }] }),
+  autosync: (s) => {
+    if (!s.autosync) return info(s, STILL_READING);
+    const off = s.autosync.offBy;
+    if (off) {
+      const where = off === "store config" ? ".keyz/config.jsonc" : "~/.config/keyz/config.jsonc";
+      return info(s, `autosync is off for good in the ${off} (autosync: false in ${where})`);
+    }
+    const autosync = toggleAutosync(s.autosync);
+    const text = autosync.on
+      ? "autosync on: keys due for a sync are synced in the background"
+      : "autosync off for this session (a turns it on again)";
+    return {
+      state: { ...s, autosync, message: { text, tone: "info" } },
+      effects: autosync.on ? [] : [{ type: "autosync-off" }],
+    };
+  },
   edit: (s) => {
     const row = selectedRow(s);
     if (!row) return none(s);
@@ -834,4 +860,43 @@ export function setHistory(state: UiState, path: string, lines: HistoryLine[]): 
 
 export function setMessage(state: UiState, text: string, tone: Message["tone"] = "info"): UiState {
   return { ...state, message: { text, tone } };
+}
+
+/** A write waits for another keyz's store lock (who holds it), or no longer waits. */
+export function setLockHolder(state: UiState, holder: string | undefined): UiState {
+  if (state.lockHolder === holder) return state;
+  const { lockHolder: _, ...rest } = state;
+  return holder === undefined ? rest : { ...rest, lockHolder: holder };
+}
+
+/** Apply one of autosync's events (autosync.ts) to the state, once autosync has started. */
+export function updateAutosync(state: UiState, fn: (a: Autosync) => Autosync): UiState {
+  return state.autosync ? { ...state, autosync: fn(state.autosync) } : state;
+}
+
+/**
+ * A time event (the runner calls it after every change and when `nextWake` comes): autosync
+ * notes the selection and decides whether to sync due keys now.
+ */
+export function onTick(state: UiState, now: number): Step {
+  if (!state.autosync) return { state, effects: [] };
+  const t = tick(state.autosync, {
+    now,
+    selected: selectedRow(state)?.path,
+    due: (only) => {
+      const views: EntryView[] = [];
+      for (const p of only ?? state.rows.keys()) {
+        const view = state.rows.get(p)?.view;
+        if (view && !state.syncing.has(p)) views.push(view);
+      }
+      return duePaths(views, state.config, now, state.autosync!.timing.minuteMs);
+    },
+  });
+  const next = t.autosync === state.autosync ? state : { ...state, autosync: t.autosync };
+  return { state: next, effects: t.burst ? [{ type: "autosync", paths: t.burst }] : [] };
+}
+
+/** When the runner should call `onTick` next (epoch ms), or undefined. */
+export function nextWake(state: UiState): number | undefined {
+  return state.autosync ? wakeAt(state.autosync) : undefined;
 }

@@ -4,7 +4,7 @@
  */
 import { decodeKeys, type Key, PASTE_OFF, PASTE_ON } from "./keyboard.ts";
 import { render } from "./render.ts";
-import { type Effect, onKey, resize, type UiState } from "./state.ts";
+import { type Effect, nextWake, onKey, onTick, resize, type UiState } from "./state.ts";
 import type { Control } from "./effects.ts";
 
 const ENTER = `\x1b[?1049h\x1b[?25l\x1b[?7l${PASTE_ON}\x1b[H\x1b[2J`;
@@ -57,15 +57,34 @@ export async function runTerminal(opts: RunOptions): Promise<number> {
   // and the timer that decides it when nothing follows.
   let pending = "";
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // The one clock of the browser's time events (autosync): when onTick wants to run next.
+  let wake: { at: number; timer: ReturnType<typeof setTimeout> } | undefined;
   let resolveExit!: (code: number) => void;
   // A failure in a timer (a frame, a decided ESC) ends the run through the same restore.
   let failExit!: (e: unknown) => void;
   const exit = new Promise<number>((res, rej) => [resolveExit, failExit] = [res, rej]);
 
+  // Time events before each frame: the state may decide (from the clock) to sync something.
+  const advance = () => {
+    const step = onTick(state, Date.now());
+    state = step.state;
+    for (const e of step.effects) opts.perform(e, control);
+    const at = nextWake(state);
+    if (at === wake?.at) return;
+    clearTimeout(wake?.timer);
+    const fire = () => {
+      wake = undefined;
+      schedule();
+    };
+    wake = at === undefined
+      ? undefined
+      : { at, timer: setTimeout(fire, Math.max(0, at - Date.now())) };
+  };
   const draw = () => {
     scheduled = false;
     if (finished) return;
     try {
+      advance();
       const lines = render(state, { ...state.viewport, color: opts.color });
       writeRaw(`\x1b[H${lines.join("\r\n")}`);
     } catch (e) {
@@ -153,6 +172,7 @@ export async function runTerminal(opts: RunOptions): Promise<number> {
   } finally {
     finished = true;
     clearTimeout(timer);
+    clearTimeout(wake?.timer);
     try {
       await opts.beforeExit?.(state);
     } finally {
