@@ -1,6 +1,6 @@
 /** Terminal output: colours that respect NO_COLOR and non-terminals, stderr for diagnostics. */
 import { escapeTerminal } from "../util/text.ts";
-import { ansi } from "../util/ansi.ts";
+import { ansi, TERM } from "../util/ansi.ts";
 import { noColor } from "../env.ts";
 import { cells } from "../util/cells.ts";
 import { osProblem, OutputClosed, StoreFileError } from "../errors.ts";
@@ -89,10 +89,10 @@ export function progress(): { update(text: string): void; done(): void } {
   const tty = Deno.stderr.isTerminal() && !quiet;
   return {
     update(text: string) {
-      if (tty) writeAll(Deno.stderr, `\r\x1b[2K${text}`);
+      if (tty) writeAll(Deno.stderr, `${TERM.clearLine}${text}`);
     },
     done() {
-      if (tty) writeAll(Deno.stderr, "\r\x1b[2K");
+      if (tty) writeAll(Deno.stderr, TERM.clearLine);
     },
   };
 }

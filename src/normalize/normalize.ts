@@ -2,6 +2,7 @@
  * Turn the raw responses of a manifest's steps into normalized metadata. Pure: responses,
  * variables and the clock in; Metadata out, or a `parse` FetchError naming the field.
  */
+import { isoSeconds } from "../util/time.ts";
 import { FetchError } from "../errors.ts";
 import type { Fields, Manifest, Plan, ValueExprShape, WhenShape } from "../providers/manifest.ts";
 import { compilePath, MAX_PATH_VALUES, select } from "../providers/jsonpath.ts";
@@ -305,10 +306,6 @@ const MONEY_FIELDS = [
 const TIME_FIELDS = ["quota_resets_at", "expires_at"] as const;
 const TEXT_FIELDS = ["label", "plan", "account_id"] as const;
 
-function iso(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
 function currencyOf(
   plan: Pick<Plan, "currency">,
   responses: StepResponses,
@@ -416,7 +413,7 @@ function normalizeWith(input: NormalizeInput): Metadata {
     const expr = fields[name];
     if (!expr) continue;
     const v = evaluateField({ type: "timestamp", ...expr }, responses, name);
-    if (v instanceof Date) out[name] = iso(v);
+    if (v instanceof Date) out[name] = isoSeconds(v);
   }
   for (const name of TEXT_FIELDS) {
     const expr = fields[name];
@@ -436,7 +433,7 @@ function normalizeWith(input: NormalizeInput): Metadata {
     const binding = bindingWindow(filled, responses);
     if (binding) {
       out.quota_used_percent = D.toNumber(binding.used);
-      if (binding.resets) out.quota_resets_at = iso(binding.resets);
+      if (binding.resets) out.quota_resets_at = isoSeconds(binding.resets);
     }
   }
   if (fields.available) {

@@ -2,6 +2,7 @@
  * Manifest templates: `{name}` variables and `{anchor[+-N unit]|format}` times. Pure: the
  * clock is an argument.
  */
+import { isoSeconds } from "../util/time.ts";
 
 export type Vars = Readonly<Record<string, string>>;
 
@@ -40,7 +41,7 @@ export function formatTime(d: Date, format: string): string {
     case "ms":
       return String(d.getTime());
     case "rfc3339":
-      return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+      return isoSeconds(d);
     case "date":
       return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
     case "datetime":

@@ -5,6 +5,7 @@
  * is not guessed at: it waits for the next read, or for a short timeout, after which
  * `decodeKeys(rest, true)` says what it was (a lone ESC is then the Escape key).
  */
+import { TERM } from "../util/ansi.ts";
 
 export type KeyName =
   | "up"
@@ -48,10 +49,8 @@ export interface Decoded {
 }
 
 /** Turn bracketed paste on (on entering the browser) and off (on every way out). */
-export const PASTE_ON = "\x1b[?2004h";
-export const PASTE_OFF = "\x1b[?2004l";
-const PASTE_START = "\x1b[200~";
-const PASTE_END = "\x1b[201~";
+const PASTE_START = TERM.pasteStart;
+const PASTE_END = TERM.pasteEnd;
 
 const CSI_LETTER: Record<string, KeyName> = {
   A: "up",

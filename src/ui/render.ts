@@ -3,6 +3,7 @@
  * of exactly `width` cells. Pure; every state is readable without colour (symbols, a `›`
  * marker on the selected row).
  */
+import { sgr, type SgrName } from "../util/ansi.ts";
 import type { HistoryLine } from "../sidecars/schema.ts";
 import { age } from "../view/format.ts";
 import { describeRecognition } from "../view/recognize.ts";
@@ -28,18 +29,7 @@ export interface RenderOptions {
   color: boolean;
 }
 
-const SGR = {
-  bold: "1",
-  dim: "2",
-  inverse: "7",
-  red: "31",
-  green: "32",
-  yellow: "33",
-  blue: "34",
-  magenta: "35",
-  cyan: "36",
-} as const;
-type Style = keyof typeof SGR;
+type Style = SgrName;
 
 const BADGE_STYLE: Record<Badge, Style> = {
   auth: "red",
@@ -63,12 +53,11 @@ type Seg = [text: string, ...styles: Style[]];
 
 function paint(segs: Seg[], color: boolean, whole: Style[] = []): string {
   if (!color) return segs.map((s) => s[0]).join("");
-  const base = whole.map((s) => SGR[s]);
   const open = (styles: Style[]) => {
-    const codes = [...base, ...styles.map((s) => SGR[s])];
-    return codes.length ? `\x1b[${codes.join(";")}m` : "";
+    const all = [...whole, ...styles];
+    return all.length ? sgr(...all) : "";
   };
-  return segs.map(([text, ...styles]) => `\x1b[0m${open(styles)}${text}`).join("") + "\x1b[0m";
+  return segs.map(([text, ...styles]) => `${sgr()}${open(styles)}${text}`).join("") + sgr();
 }
 
 export function badgeText(badges: readonly Badge[]): string {

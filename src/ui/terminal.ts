@@ -2,14 +2,17 @@
  * The thin runner: raw mode, the alternate screen, key decoding, full-frame redraws on every
  * change and on resize, and effects. The terminal is restored on every way out.
  */
-import { decodeKeys, type Key, PASTE_OFF, PASTE_ON } from "./keyboard.ts";
+import { decodeKeys, type Key } from "./keyboard.ts";
+import { sgr, TERM } from "../util/ansi.ts";
 import { render } from "./render.ts";
 import { type Effect, nextWake, onKey, onTick, resize, type UiState } from "./state.ts";
 import type { Control } from "./effects.ts";
 
-const ENTER = `\x1b[?1049h\x1b[?25l\x1b[?7l${PASTE_ON}\x1b[H\x1b[2J`;
+const ENTER = TERM.altScreenOn + TERM.cursorHide + TERM.wrapOff + TERM.pasteOn + TERM.home +
+  TERM.clearScreen;
 // Clearing before leaving keeps a resized alternate screen from leaking into the main one (tmux).
-const LEAVE = `\x1b[0m\x1b[H\x1b[2J${PASTE_OFF}\x1b[?7h\x1b[?25h\x1b[?1049l`;
+const LEAVE = sgr() + TERM.home + TERM.clearScreen + TERM.pasteOff + TERM.wrapOn +
+  TERM.cursorShow + TERM.altScreenOff;
 
 /** How long the end of a paste may take before what arrived is taken as the whole paste. */
 const PASTE_WAIT_MS = 1000;
@@ -86,7 +89,7 @@ export async function runTerminal(opts: RunOptions): Promise<number> {
     try {
       advance();
       const lines = render(state, { ...state.viewport, color: opts.color });
-      writeRaw(`\x1b[H${lines.join("\r\n")}`);
+      writeRaw(`${TERM.home}${lines.join("\r\n")}`);
     } catch (e) {
       failExit(e);
     }
@@ -107,7 +110,7 @@ export async function runTerminal(opts: RunOptions): Promise<number> {
   const onResize = () => {
     const s = consoleSize();
     state = resize(state, s.width, s.height);
-    writeRaw("\x1b[2J");
+    writeRaw(TERM.clearScreen);
     schedule();
   };
   const onTerm = () => resolveExit(143);
