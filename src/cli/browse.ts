@@ -13,7 +13,13 @@ import { PassCliStore } from "../store/pass_cli.ts";
 import { passGnupgHome } from "../store/keyring_stamp.ts";
 import type { Control, Effects } from "../ui/effects.ts";
 import type { StorePrefs } from "../ui/prefs.ts";
-import { completeRows, firstScreenState, setMessage, updateViews } from "../ui/state.ts";
+import {
+  completeRows,
+  firstScreenState,
+  setMessage,
+  type UiState,
+  updateViews,
+} from "../ui/state.ts";
 import { runTerminal, writeRaw } from "../ui/terminal.ts";
 import { viewsFromSnapshot } from "../view/entries.ts";
 import { readListing } from "../view/listing_cache.ts";
@@ -87,10 +93,7 @@ export async function browseWith(setup: BrowseSetup): Promise<number> {
     },
     beforeExit: async (s) => {
       (await effects?.catch(() => undefined))?.dispose();
-      const next = { expanded: [...s.expanded].sort(), ...(s.sort ? { sort: s.sort } : {}) };
-      const { writePrefs } = await import("../ui/prefs.ts");
-      await writePrefs(setup.configDir, s.storeDir, next).catch(() => {});
-      if (setup.cacheFile) writeParsedMemo(prefsMemo(setup.cacheFile), prefsFile(setup), next);
+      await savePrefs(setup, s);
     },
   });
 }
@@ -116,6 +119,7 @@ async function loadTheRest(setup: BrowseSetup, opts: SnapshotOptions, c: Control
       map: snapshot.map,
     },
     configDir: setup.configDir,
+    savePrefs: (state: UiState) => savePrefs(setup, state),
     gitMode: snapshot.config.git ?? "commit",
     http: kyClient,
     baseUrlOverride: setup.baseUrlOverride,
@@ -159,6 +163,18 @@ async function userAutosyncOff(configDir: string, c: Control): Promise<boolean> 
 
 const prefsFile = (setup: BrowseSetup) => `${setup.configDir}/browse.json`;
 const prefsMemo = (cacheFile: string) => cacheFile.replace(/\.json$/, ".prefs.json");
+
+/**
+ * Remember the folders and sort for this store: the one way prefs are saved (when they change,
+ * and on the way out), with the memo that lets the next start skip parsing them.
+ */
+async function savePrefs(setup: BrowseSetup, s: UiState): Promise<void> {
+  const next = { expanded: [...s.expanded].sort(), ...(s.sort ? { sort: s.sort } : {}) };
+  const { writePrefs } = await import("../ui/prefs.ts");
+  // Prefs are a convenience: never fail the browser for them.
+  await writePrefs(setup.configDir, s.storeDir, next).catch(() => {});
+  if (setup.cacheFile) writeParsedMemo(prefsMemo(setup.cacheFile), prefsFile(setup), next);
+}
 
 /**
  * The folders and sort remembered for this store. browse.json is parsed and validated (zod)

@@ -15,7 +15,6 @@ import type { ProviderSet } from "../providers/load.ts";
 import type { PassStore } from "../store/store.ts";
 import type { Mapping } from "../sidecars/schema.ts";
 import type { Sidecars } from "../sidecars/sidecars.ts";
-import { writePrefs } from "./prefs.ts";
 import { burstDone, syncOutcome } from "./autosync.ts";
 import {
   type Effect,
@@ -38,6 +37,8 @@ export interface Copier {
 export interface EffectDeps {
   ctx: LoadContext & { store: LoadContext["store"] & Copier };
   configDir: string;
+  /** Remember folders and sort (cli/browse.ts savePrefs: also run on the way out). */
+  savePrefs(state: UiState): Promise<void>;
   gitMode: GitMode;
   http: HttpClient;
   baseUrlOverride: (providerId: string) => string | undefined;
@@ -161,12 +162,9 @@ export class Effects {
       case "load-history":
         this.#loadHistory(effect.path, c);
         break;
-      case "save-prefs": {
-        const s = c.state();
-        writePrefs(this.#deps.configDir, s.storeDir, { expanded: [...s.expanded], sort: s.sort })
-          .catch(() => {/* prefs are a convenience: never fail the browser for them */});
+      case "save-prefs":
+        this.#deps.savePrefs(c.state());
         break;
-      }
       case "quit":
         break;
     }
