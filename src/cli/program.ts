@@ -18,6 +18,7 @@ const check = () => import("./check.ts");
 const envCmd = () => import("./env_cmd.ts");
 const runCmd = () => import("./run.ts");
 const completions = () => import("./completions.ts");
+const init = () => import("./init.ts");
 const helpTopics = () => import("./help_topics.ts");
 const browse = () => import("./browse.ts");
 const demo = () => import("./demo.ts");
@@ -242,6 +243,18 @@ export function buildProgram(setExit: (code: number) => void) {
         "  keyz completions fish > ~/.config/fish/completions/keyz.fish",
     )
     .action(run(async (shell) => (await completions()).completionsCommand(shell)));
+  program.command("init")
+    .description("shell integration: `keyz run` through keyz-run, and completions (eval it)")
+    .addArgument(new Argument("<shell>", "shell").choices(["bash", "zsh", "fish"] as const))
+    .addHelpText(
+      "after",
+      '\nAdd to your shell\'s start-up file:\n  eval "$(keyz init bash)"      # ~/.bashrc\n' +
+        '  eval "$(keyz init zsh)"       # ~/.zshrc, after compinit\n' +
+        "  keyz init fish | source       # ~/.config/fish/config.fish\n" +
+        "\nThen `keyz run PATH -- COMMAND` works in that shell. Scripts and Makefiles do not read\n" +
+        "these files: use keyz-run there.",
+    )
+    .action(run(async (shell) => (await init()).initCommand(shell)));
   program.command("__complete", { hidden: true })
     .argument("[words...]")
     .allowUnknownOption()
@@ -301,7 +314,18 @@ export async function runProgram(args: string[]): Promise<number> {
     if (e.exitCode === 0) return ExitCode.ok;
     // No command given: commander has printed the help on stderr already.
     if (e.code === "commander.help") return ExitCode.usage;
-    throw new KeyzError("usage", e.message.replace(/^error: /, ""), "see keyz --help");
+    throw commanderError(e.message);
   }
   return code;
+}
+
+/**
+ * Commander's message as one keyz line: its typo suggestion ("\n(Did you mean sync?)") becomes
+ * the hint, so `keyz snyc` says `keyz: unknown command 'snyc' (did you mean sync?)`.
+ */
+export function commanderError(message: string): KeyzError {
+  const text = message.replace(/^error: /, "");
+  const m = /^([^\n]*)\s*\(Did you mean (.+?)\?\)\s*$/s.exec(text);
+  if (m) return new KeyzError("usage", m[1].trim(), `did you mean ${m[2].trim()}?`);
+  return new KeyzError("usage", text.replace(/\s*\n\s*/g, "; ").trim(), "see keyz --help");
 }
