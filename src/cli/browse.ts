@@ -25,12 +25,19 @@ import {
   writeParsedMemo,
 } from "../view/snapshot.ts";
 
-export function requireTerminal(): void {
+/** The browser draws with cursor movement: it needs a terminal on stdin and stdout, not TERM=dumb. */
+export function requireTerminal(command: "browse" | "demo" = "browse"): void {
+  const hint = command === "demo"
+    ? "keyz demo --no-browse syncs the demo store and prints it"
+    : "use keyz ls or keyz sync in scripts";
   if (!Deno.stdin.isTerminal() || !Deno.stdout.isTerminal()) {
+    throw new KeyzError("no_terminal", `${command} needs a terminal (stdin and stdout)`, hint);
+  }
+  if (env.dumbTerminal()) {
     throw new KeyzError(
       "no_terminal",
-      "keyz browse needs a terminal (stdin and stdout)",
-      "use keyz ls or keyz sync in scripts",
+      `${command} needs a terminal that moves the cursor (TERM=dumb)`,
+      hint,
     );
   }
 }
@@ -71,7 +78,7 @@ export async function browseWith(setup: BrowseSetup): Promise<number> {
   let effects: Promise<Effects> | undefined;
   return await runTerminal({
     initial,
-    color: !env.noColor(),
+    color: !env.noColor() && !env.dumbTerminal(),
     start: (c) => {
       // Synchronously, so no key is handled before every row exists.
       c.update((s) => completeRows(s, listing));

@@ -1,9 +1,11 @@
 /** Entry: parse, run, and turn every failure into one line and a stable exit code. */
 import { asKeyzError } from "../errors.ts";
+import { escapeTerminal } from "../util/text.ts";
 import { parseFast } from "./fast.ts";
 
+/** Exactly one line: a newline or control inside a message (from a name, pass, git) shows as text. */
 function printError(line: string): void {
-  Deno.stderr.writeSync(new TextEncoder().encode(`${line}\n`));
+  Deno.stderr.writeSync(new TextEncoder().encode(`${escapeTerminal(line)}\n`));
 }
 
 async function run(args: string[]): Promise<number> {

@@ -1,13 +1,13 @@
 /** Terminal output: colours that respect NO_COLOR and non-terminals, stderr for diagnostics. */
 import { ansi } from "../util/ansi.ts";
-import { noColor } from "../env.ts";
+import { dumbTerminal, noColor } from "../env.ts";
 
 const enc = new TextEncoder();
 
 let colorOn: boolean | undefined;
 /** Whether stdout gets colours (asked once: a long listing would otherwise ask per cell). */
 export function colorEnabled(): boolean {
-  colorOn ??= !noColor() && Deno.stdout.isTerminal();
+  colorOn ??= !noColor() && !dumbTerminal() && Deno.stdout.isTerminal();
   return colorOn;
 }
 
@@ -54,9 +54,9 @@ export function debug(line: string): void {
   if (verbose) Deno.stderr.writeSync(enc.encode(`keyz: ${line}\n`));
 }
 
-/** A one-line progress indicator on stderr, only when stderr is a terminal. */
+/** A one-line progress indicator on stderr, only when stderr is a terminal that moves the cursor. */
 export function progress(): { update(text: string): void; done(): void } {
-  const tty = Deno.stderr.isTerminal() && !quiet;
+  const tty = Deno.stderr.isTerminal() && !quiet && !dumbTerminal();
   return {
     update(text: string) {
       if (tty) Deno.stderr.writeSync(enc.encode(`\r\x1b[2K${text}`));

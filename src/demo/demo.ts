@@ -136,7 +136,7 @@ export async function makeDemoStore(now: Date): Promise<DemoStore> {
 }
 
 export async function runDemo(opts: { browse: boolean }): Promise<number> {
-  if (opts.browse) requireTerminal();
+  if (opts.browse) requireTerminal("demo");
   const now = new Date();
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },

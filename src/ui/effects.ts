@@ -162,7 +162,7 @@ export class Effects {
       try {
         await job();
       } catch (e) {
-        const text = e instanceof KeyzError ? e.format().replace(/^keyz: /, "") : String(e);
+        const text = e instanceof KeyzError ? e.text() : String(e);
         c.update((s) => setMessage(s, text, "error"));
       } finally {
         this.#pending--;
