@@ -13,6 +13,7 @@ const sync = () => import("./sync.ts");
 const ls = () => import("./ls.ts");
 const show = () => import("./show.ts");
 const map = () => import("./map.ts");
+const edit = () => import("./edit.ts");
 const providersCli = () => import("./providers.ts");
 const check = () => import("./check.ts");
 const envCmd = () => import("./env_cmd.ts");
@@ -122,6 +123,25 @@ export function buildProgram(setExit: (code: number) => void) {
     .option("--json", "print what changed as JSON")
     .action(run(async (path, opts) => (await map()).unmapCommand(path, opts)));
 
+  program.command("edit")
+    .description("set a key's notes, tags, expiry, env variable or low-balance threshold")
+    .argument("<path>", "pass entry (a key)")
+    .option("--note <text>", 'the key\'s notes ("" clears them)')
+    .option("--tag <tag>", "add a tag (repeatable)", collect, [] as string[])
+    .option("--untag <tag>", "remove a tag (repeatable)", collect, [] as string[])
+    .option("--expires <date>", "when the key expires, e.g. 2026-12-31, or never")
+    .option("--env <name>", 'the variable keyz env sets for it ("" for the provider\'s usual one)')
+    .option("--low-balance <amount>", "flag a balance below this, or none")
+    .option("--json", "print the key's edited fields as JSON")
+    .addHelpText(
+      "after",
+      "\nThe same rules as the browser's edit (e). One commit of .keyz/ per edit.\n" +
+        '\nExamples:\n  keyz edit api/deepseek/main --note "team budget" --tag prod --expires 2026-12-31\n' +
+        "  keyz edit api/openai/main --env OPENAI_WORK_KEY --low-balance 10\n" +
+        "  keyz edit api/openai/main --untag prod --expires never --low-balance none",
+    )
+    .action(run(async (path, opts) => (await edit()).editCommand(path, opts)));
+
   program.command("ignore")
     .description("never treat these entries as keys (never decrypted); kept in .keyz/config.jsonc")
     .argument("<paths...>", "entries, folders or globs (* within a segment, ** across)")
@@ -175,7 +195,8 @@ export function buildProgram(setExit: (code: number) => void) {
   providers.command("trust")
     .description("allow a user or store manifest to receive keys (records its hash)")
     .argument("<id>", "provider id")
-    .action(run(async (id) => (await providersCli()).providersTrustCommand(id)));
+    .option("--json", "print the trusted manifest and its hosts as JSON")
+    .action(run(async (id, opts) => (await providersCli()).providersTrustCommand(id, opts)));
 
   program.helpCommand(false);
   program.command("check")

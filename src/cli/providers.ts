@@ -74,17 +74,21 @@ export async function providersShowCommand(id: string, flags: { json?: boolean }
   return 0;
 }
 
-export async function providersTrustCommand(id: string): Promise<number> {
+export async function providersTrustCommand(
+  id: string,
+  flags: { json?: boolean } = {},
+): Promise<number> {
   const ctx = await openContext({ quietProblems: true, storeOptional: true });
   const p = findProvider(ctx, id);
-  if (p.source === "built-in") {
+  const hosts = hostsOf(p.manifest);
+  if (p.source !== "built-in") await trustProvider(p, env.configDir());
+  if (flags.json) {
+    outJson({ id: p.manifest.id, source: p.source, file: p.file, hosts, trusted: true });
+  } else if (p.source === "built-in") {
     out(`${p.manifest.id} is built in and always trusted`);
-    return 0;
+  } else {
+    out(`trusted ${p.manifest.id} (${p.file}): keys will be sent to ${hosts.join(", ")}`);
   }
-  await trustProvider(p, env.configDir());
-  out(
-    `trusted ${p.manifest.id} (${p.file}): keys will be sent to ${hostsOf(p.manifest).join(", ")}`,
-  );
   return 0;
 }
 
