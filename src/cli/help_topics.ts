@@ -42,7 +42,8 @@ Thresholds, most specific first:
   .keyz/config.jsonc thresholds       store-wide defaults
 
 Durations: 30m, 12h, 7d, 2w (a bare number is days).
-Exit: 0 all fine, 1 something needs attention, 2 usage error.
+Exit: 0 all fine, 1 something needs attention, 2 usage error (--format prometheus: 0 once the
+metrics are written; see keyz help prometheus).
 
 Cron:   keyz sync --all --json >/dev/null; keyz check --min-balance 5 --stale-after 1d
 CI:     keyz sync --all && keyz check --min-balance 5
@@ -61,9 +62,13 @@ Prints the Prometheus text exposition format, one series per key, labels path an
   keyz_expires_timestamp_seconds
   keyz_attention                      number of check issues
 
-node_exporter textfile collector (the exit code is check's; write, then rename):
-  keyz check --format prometheus > /var/lib/node_exporter/keyz.prom.tmp;
-  mv /var/lib/node_exporter/keyz.prom.tmp /var/lib/node_exporter/keyz.prom
+node_exporter textfile collector, from cron:
+  keyz sync --all --stale -q; keyz check --format prometheus --output /var/lib/node_exporter/textfile/keyz.prom
+
+--output writes a temp file in the same folder and renames it over keyz.prom, so the collector
+never reads half a file. The exit code is 0 once the metrics are written (what needs attention
+is in them: alert on keyz_attention > 0 or keyz_up == 0); 2 for a usage error or a file that
+cannot be written. Without --output the metrics go to stdout.
 `,
   },
   env: {

@@ -212,12 +212,17 @@ export function buildProgram(setExit: (code: number) => void) {
       ),
     )
     .option("--json", "same as --format json")
+    .option(
+      "-o, --output <file>",
+      "write json or prometheus to this file atomically (temp + rename)",
+    )
     .addHelpText(
       "after",
-      "\nExit codes: 0 all fine, 1 something needs attention, 2 usage error.\n" +
+      "\nExit codes: 0 all fine, 1 something needs attention, 2 usage error. --format prometheus\n" +
+        "exits 0 once the metrics are written: what needs attention is in them (keyz_attention).\n" +
         "\nExamples:\n  keyz sync --all && keyz check --min-balance 5\n" +
         "  keyz check --expiring-within 7d --stale-after 1d --json\n" +
-        "  keyz check --format prometheus > /var/lib/node_exporter/keyz.prom\n" +
+        "  keyz check --format prometheus --output /var/lib/node_exporter/textfile/keyz.prom\n" +
         "\nSee also: keyz help check, keyz help prometheus",
     )
     .action(run(async (paths, opts) => (await check()).checkCommand(paths, opts)));
