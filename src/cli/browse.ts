@@ -146,7 +146,7 @@ async function rememberedPrefs(setup: BrowseSetup): Promise<StorePrefs | undefin
 }
 
 function errorText(e: unknown): string {
-  return e instanceof KeyzError ? e.format() : `keyz: ${e instanceof Error ? e.message : e}`;
+  return e instanceof KeyzError ? e.text() : e instanceof Error ? e.message : String(e);
 }
 
 export async function browseCommand(): Promise<number> {

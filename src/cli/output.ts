@@ -46,6 +46,11 @@ export function outJson(value: unknown): void {
   out(JSON.stringify(value, null, 2));
 }
 
+/** Lines on stderr as they are (a list that a `keyz: ` error line then sums up). */
+export function errLines(lines: string[]): void {
+  if (lines.length) Deno.stderr.writeSync(enc.encode(`${lines.join("\n")}\n`));
+}
+
 export function warn(line: string): void {
   if (!quiet) Deno.stderr.writeSync(enc.encode(`keyz: ${line}\n`));
 }

@@ -58,6 +58,20 @@ export const LsOutput = z.strictObject({
 });
 export const ShowOutput = KeyOutput;
 
+/** `keyz show FOLDER --json`: what the keys below a folder add up to. */
+export const ShowFolderOutput = z.strictObject({
+  folder: z.string(),
+  keys: z.int(),
+  states: z.partialRecord(KeyState, z.int()),
+  /** Keys with at least one issue, and how many keys have each kind. */
+  attention: z.int(),
+  issues: z.partialRecord(IssueKind, z.int()),
+  /** Money left per currency (balance, else remaining limit), each account counted once. */
+  balances: z.array(z.strictObject({ currency: z.string(), total: z.number() })),
+  /** Entries below that are not keys. */
+  others: z.int(),
+});
+
 const SyncStatus = z.enum(["ok", "error", "skipped", "unsupported", "not_a_key", "not_yours"])
   .describe(
     "ok; error (the last good figures are kept); unsupported (no account API); not_a_key (the " +
@@ -220,6 +234,7 @@ export const OUTPUT_SCHEMAS = {
   ignore: IgnoreOutput,
   map: MapOutput,
   "providers-trust": TrustOutput,
+  "show-folder": ShowFolderOutput,
   unmap: UnmapOutput,
   env: EnvOutput,
   ls: LsOutput,

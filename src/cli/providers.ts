@@ -16,7 +16,8 @@ import { manifestPatternProblems } from "../providers/key_shape.ts";
 import { Secret } from "../store/secret.ts";
 import { parseParams } from "./map.ts";
 import { openContext } from "./context.ts";
-import { out, outJson, outLines, table } from "./output.ts";
+import { escapeTerminal } from "../util/text.ts";
+import { errLines, out, outJson, outLines, table } from "./output.ts";
 
 function summary(p: LoadedProvider, untrusted: Set<string>) {
   const m = p.manifest;
@@ -135,12 +136,18 @@ export async function providersCheckCommand(
   }
   const r = parseManifest(text, file, manifestPatternProblems);
   if (!r.ok) {
-    for (const p of r.problems.slice(1)) out(formatProblem(p));
-    const first = r.problems[0];
+    const hint = "fix the manifest; see docs/manifests.md";
+    // A JSONC syntax error (no field) is reported alone: the parse errors after it are its echo.
+    if (r.problems.length === 1 || r.problems[0].field === "") {
+      throw new KeyzError("manifest", formatProblem(r.problems[0]), hint);
+    }
+    // Every problem on stderr, one per line as file:line:col (like a compiler), then the one
+    // keyz line that says what to do.
+    errLines(r.problems.map((p) => escapeTerminal(formatProblem(p))));
     throw new KeyzError(
       "manifest",
-      formatProblem(first),
-      "fix the manifest; see docs/manifests.md",
+      `${file} has ${r.problems.length} problems, listed above`,
+      hint,
     );
   }
   const m = r.manifest;
