@@ -17,6 +17,7 @@ import { Secret } from "../store/secret.ts";
 import { parseParams } from "./map.ts";
 import { openContext } from "./context.ts";
 import { escapeTerminal } from "../util/text.ts";
+import { wrapWords } from "../util/wrap.ts";
 import { errLines, out, outJson, outLines, table } from "./output.ts";
 
 function summary(p: LoadedProvider, untrusted: Set<string>) {
@@ -45,16 +46,31 @@ export async function providersListCommand(flags: { json?: boolean }): Promise<n
     outJson({ providers: list, problems: ctx.providers.problems.map(formatProblem) });
     return 0;
   }
-  const rows = list.map((p) => [
-    p.id,
-    p.source + (p.trusted ? "" : " (untrusted)"),
-    p.kind,
-    p.key_type,
-    p.hosts.join(", ") || "-",
-  ]);
-  outLines(table([["ID", "SOURCE", "FIGURE", "KEY TYPE", "HOST"], ...rows]));
+  const cells = list.map((p) => ({
+    head: [escapeTerminal(p.id), p.source + (p.trusted ? "" : " (untrusted)"), p.kind],
+    hosts: p.hosts.length ? p.hosts.map(escapeTerminal) : ["-"],
+    keyType: escapeTerminal(p.key_type),
+  }));
+  const header = ["ID", "SOURCE", "FIGURE", "HOST", "KEY TYPE"];
+  // Within LIST_WIDTH columns: one host per line, and the key type wrapped in what is left.
+  const used =
+    [0, 1, 2].map((i) => Math.max(header[i].length, ...cells.map((c) => c.head[i].length)))
+      .reduce((a, b) => a + b + 2, 0) +
+    Math.max(header[3].length, ...cells.flatMap((c) => c.hosts.map((h) => h.length))) + 2;
+  const keyWidth = Math.max(20, LIST_WIDTH - used);
+  const rows = cells.flatMap((c) => {
+    const kt = wrapWords(c.keyType, keyWidth);
+    return Array.from(
+      { length: Math.max(kt.length, c.hosts.length) },
+      (_, i) => [...(i === 0 ? c.head : ["", "", ""]), c.hosts[i] ?? "", kt[i] ?? ""],
+    );
+  });
+  outLines(table([header, ...rows]));
   return 0;
 }
+
+/** `providers list` fits this many columns (--json has every field unwrapped). */
+const LIST_WIDTH = 100;
 
 function findProvider(ctx: Awaited<ReturnType<typeof openContext>>, id: string): LoadedProvider {
   const p = providerByName(ctx.providers, id);
