@@ -305,8 +305,14 @@ export function buildProgram(setExit: (code: number) => void) {
   program.command("doctor")
     .description("check pass, gpg, git, the store, mappings, manifests and sidecars")
     .option("--fix", "repair what is safe: conflicted or broken sidecars, a stale lock")
+    .option("--offline", "do not try to reach the provider hosts")
     .option("--json", "print JSON")
-    .addHelpText("after", "\nExamples:\n  keyz doctor\n  keyz doctor --fix")
+    .addHelpText(
+      "after",
+      "\nThe network check opens a TCP connection to each provider host your keys go to and\n" +
+        "closes it: nothing is sent, no key. Hosts set by KEYZ_BASE_URL_<ID> are not tried.\n" +
+        "\nExamples:\n  keyz doctor\n  keyz doctor --fix\n  keyz doctor --offline --json",
+    )
     .action(run((opts) => doctorCommand(opts)));
 
   program.command("browse")
