@@ -33,13 +33,14 @@ keyz check reads only the sidecars (no network, no decryption) and reports, per 
   error         last sync failed, or a sidecar file is unreadable
   disabled      the provider says the key cannot be used
 
-Thresholds, most specific first:
+Thresholds, the first one set wins:
+  command line (--min-balance, --expiring-within, --stale-after): what you type wins
+  key sidecar low_balance             keyz edit --low-balance, or e in the browser
   .keyz/config.jsonc keys.<path>      {"min_balance": 5, "expiring_within_days": 7, "stale_after_hours": 24}
-  key sidecar low_balance
   .keyz/config.jsonc providers.<id>
   provider manifest lowBalance
-  command line (--min-balance, --expiring-within, --stale-after)
   .keyz/config.jsonc thresholds       store-wide defaults
+A balance at or below 0 is low without any threshold; expiring defaults to 14 days.
 
 Durations: 30m, 12h, 7d, 2w (a bare number is days).
 Exit: 0 all fine, 1 something needs attention, 2 usage error (--format prometheus: 0 once the
