@@ -97,17 +97,22 @@ direnv (.envrc):
   keyz-run PATH|FOLDER|NAME=PATH... [--provider ID] [--use PATH] -- COMMAND [ARG...]
 
 keyz may start only pass and git (deno.json), so starting COMMAND is done by the small POSIX
-wrapper bin/keyz-run: it runs \`keyz env --format sh\` into a pipe (the key never reaches the
-terminal), evaluates it and execs COMMAND, so COMMAND's exit code and signals are its own.
-COMMAND inherits your environment plus the keys. Install it next to keyz on your PATH
-(KEYZ_BIN names the keyz executable). \`keyz run\` itself checks the selection and points here.
+wrapper keyz-run (bin/keyz-run): it runs \`keyz env --format sh\` into a pipe (the key never
+reaches the terminal), evaluates it and execs COMMAND, so COMMAND's exit code and signals are
+its own. COMMAND inherits your environment plus the keys. \`deno task install\` and the release
+archives put it beside keyz; it runs the keyz beside it, else keyz on PATH (KEYZ_BIN names
+another). In scripts, Makefiles and cron, write keyz-run.
 
   keyz-run api/openrouter -- python agent.py
   keyz-run OPENAI_API_KEY=work/openai/ci -- npm test
   keyz-run api/ --use api/openai/main -- ./deploy.sh
 
-To type \`keyz run\` in an interactive shell, add to ~/.bashrc or ~/.zshrc:
-  keyz() { if [ "$1" = run ]; then shift; keyz-run "$@"; else command keyz "$@"; fi; }
+To type \`keyz run\` in an interactive shell, load the shell integration (it also loads the
+completions), then \`keyz run ARGS...\` is \`keyz-run ARGS...\`:
+  eval "$(keyz init bash)"      # ~/.bashrc
+  eval "$(keyz init zsh)"       # ~/.zshrc, after compinit
+  keyz init fish | source       # ~/.config/fish/config.fish
+Without it, \`keyz run\` checks the selection and points here in one line.
 `,
   },
   json: {
@@ -126,8 +131,12 @@ Fields are only ever added, never renamed or removed.
   zsh:   eval "$(keyz completions zsh)"                # in ~/.zshrc, after compinit
   fish:  keyz completions fish > ~/.config/fish/completions/keyz.fish
 
+keyz init bash|zsh|fish loads them too (with keyz run); the release archives carry them in
+share/bash-completion, share/zsh/site-functions and share/fish/vendor_completions.d.
+
 Completes commands, options, provider ids and pass paths (file names only; nothing is
-decrypted). Each TAB runs keyz once.
+decrypted) for keyz and keyz-run (after --, the command's own completion); unmap and edit
+offer the entries keyz recognises as keys, unignore the ignore rules. Each TAB runs keyz once.
 `,
   },
 };
