@@ -149,6 +149,7 @@ async function world(): Promise<World> {
     "api/venice/admin": keyLike("venice", "CANARY-docs-8"),
     "bank/chase": "hunter2 CANARY-docs-9",
     "email/gmail": "correct horse CANARY-docs-10",
+    "web/personal/github": "an ordinary password CANARY-docs-11",
   };
   const store = await makeStore({ git: true, entries });
   const server = await startServer([
