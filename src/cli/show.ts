@@ -86,7 +86,8 @@ async function showFolder(
   if (s.others) {
     rows.push([
       "other",
-      `${s.others} entr${s.others === 1 ? "y" : "ies"} that are not keys (keyz ls --all)`,
+      `${s.others === 1 ? "1 entry that is not a key" : `${s.others} entries that are not keys`}` +
+      " (keyz ls --all)",
     ]);
   }
   outLines(table(rows.map(([k, val]) => [color.dim(k), escapeTerminal(val)])));
