@@ -53,6 +53,11 @@ export function noColor(): boolean {
   return get("NO_COLOR") !== undefined || Deno.noColor;
 }
 
+/** `TERM=dumb` (Emacs shells, some CI logs): no colour, no cursor movement, no progress line. */
+export function dumbTerminal(): boolean {
+  return get("TERM") === "dumb";
+}
+
 /** `KEYZ_BASE_URL_<ID>`: a test-only replacement base URL for one provider. */
 export function baseUrlOverride(providerId: string): string | undefined {
   return get(`KEYZ_BASE_URL_${providerId.toUpperCase().replaceAll("-", "_")}`);

@@ -65,9 +65,13 @@ export class KeyzError extends Error {
   get exitCode(): ExitCode {
     return exitFor[this.code];
   }
+  /** What happened and what to do, without the `keyz: ` prefix (for text inside other text). */
+  text(): string {
+    return this.hint ? `${this.message} (${this.hint})` : this.message;
+  }
   /** The single line printed on stderr. */
   format(): string {
-    return this.hint ? `keyz: ${this.message} (${this.hint})` : `keyz: ${this.message}`;
+    return `keyz: ${this.text()}`;
   }
 }
 

@@ -147,7 +147,9 @@ Deno.test("check: exit 0 when all fine, text lines for issues, usage errors exit
 
 Deno.test("check --format prometheus: HELP/TYPE, one series per key, escaped labels", async () => {
   const r = await keyz(["check", "--format", "prometheus", "--min-balance", "5"]);
-  assertEquals(r.code, 1);
+  // Written metrics are a success (keys need attention: that is in keyz_attention).
+  assertEquals(r.code, 0, r.stderr);
+  assert(r.stdout.includes('keyz_attention{path="api/deepseek/main",provider="deepseek"} 1'));
   const lines = r.stdout.trimEnd().split("\n");
   assert(lines.includes("# TYPE keyz_balance gauge"));
   assert(
@@ -183,6 +185,59 @@ Deno.test("check --format prometheus: HELP/TYPE, one series per key, escaped lab
       assert(m, `bad sample line: ${l}`);
       assert(declared.has(m[1]), `undeclared ${m[1]}`);
     }
+  }
+});
+
+Deno.test("check --output: the metrics file is replaced atomically (temp + rename), exit 0", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "keyz-prom-" });
+  try {
+    const file = `${dir}/keyz.prom`;
+    await Deno.writeTextFile(file, "old\n");
+    // A second name for the old file: an in-place write would change what it reads.
+    await Deno.link(file, `${dir}/before`);
+    const r = await keyz(["check", "--format", "prometheus", "--min-balance", "5", "-o", file]);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout, "");
+    const written = await Deno.readTextFile(file);
+    const direct = await keyz(["check", "--format", "prometheus", "--min-balance", "5"]);
+    assertEquals(written, direct.stdout);
+    assertEquals(await Deno.readTextFile(`${dir}/before`), "old\n");
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["before", "keyz.prom"]);
+    const json = await keyz(["check", "--json", "--min-balance", "5", "--output", `${dir}/c.json`]);
+    assertEquals(json.code, 1, "json keeps check's exit code");
+    CheckOutput.parse(JSON.parse(await Deno.readTextFile(`${dir}/c.json`)));
+    for (
+      const args of [
+        ["--format", "prometheus", "-o", `${dir}/missing/keyz.prom`],
+        ["--format", "prometheus", "-o", dir],
+        ["-o", `${dir}/text.out`],
+      ]
+    ) {
+      const bad = await keyz(["check", ...args]);
+      assertEquals(bad.code, 2, `${args.join(" ")}: ${bad.stderr}`);
+      assertEquals(bad.stderr.split("\n").filter(Boolean).length, 1, bad.stderr);
+      assertMatch(bad.stderr, /^keyz: /);
+    }
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      "before",
+      "c.json",
+      "keyz.prom",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("check --help and keyz help prometheus tell one story", async () => {
+  const help = await keyz(["check", "--help"]);
+  const topic = await keyz(["help", "prometheus"]);
+  for (const text of [help.stdout, topic.stdout]) {
+    assertMatch(
+      text,
+      /--format prometheus --output \/var\/lib\/node_exporter\/textfile\/keyz\.prom/,
+    );
+    assertMatch(text, /exits? 0|is 0 once the metrics are written/);
+    assert(!/> \S*keyz\.prom/.test(text), "no redirect straight into the collector's file");
   }
 });
 

@@ -39,7 +39,7 @@ Deno.test("keyz doctor: healthy, then problems with hints, then --fix", async ()
   const env = store.env;
   const keyz = store.storeDir + "/.keyz";
   try {
-    const ok = await runKeyz(["doctor"], { env: { ...env, NO_COLOR: "1" } });
+    const ok = await runKeyz(["doctor", "--offline"], { env: { ...env, NO_COLOR: "1" } });
     assertEquals(ok.code, 0, ok.stdout + ok.stderr);
     assertMatch(ok.stdout, /✓ pass v?[\d.]* ?runs/);
     assertMatch(ok.stdout, /all good/);
@@ -94,7 +94,7 @@ Deno.test("keyz doctor: healthy, then problems with hints, then --fix", async ()
         ),
     );
 
-    const bad = await runKeyz(["doctor", "--json"], { env });
+    const bad = await runKeyz(["doctor", "--offline", "--json"], { env });
     assertEquals(bad.code, 1, bad.stderr);
     const doc = JSON.parse(bad.stdout) as { healthy: boolean; checks: Check[] };
     assertEquals(doc.healthy, false);
@@ -112,7 +112,7 @@ Deno.test("keyz doctor: healthy, then problems with hints, then --fix", async ()
     assertMatch(sidecars, /info .*keys\/api\/deepseek\/main\.json is in an older format/);
     for (const c of doc.checks) if (c.status !== "ok") assert(c.hint, `no hint for ${c.message}`);
 
-    const fix = await runKeyz(["doctor", "--fix", "--json"], { env });
+    const fix = await runKeyz(["doctor", "--offline", "--fix", "--json"], { env });
     const fixed = (JSON.parse(fix.stdout) as { checks: Check[] }).checks;
     const fixes = fixed.filter((c) => c.fixed);
     assertEquals(fixes.map((c) => c.id).sort(), [
@@ -145,7 +145,7 @@ Deno.test("keyz doctor: healthy, then problems with hints, then --fix", async ()
     );
     // What needs a human stays: the mapping, the credential, the manifests.
     assertEquals(fix.code, 1);
-    const again = await runKeyz(["doctor", "--json"], { env });
+    const again = await runKeyz(["doctor", "--offline", "--json"], { env });
     const left = (JSON.parse(again.stdout) as { checks: Check[] }).checks
       .filter((c) => c.status === "warn" || c.status === "fail").map((c) => c.id).sort();
     assertEquals(left, ["credential", "manifest", "mapping", "trust"]);
@@ -162,7 +162,7 @@ Deno.test("keyz doctor: a key whose provider needs an admin key that is not link
     // The sync records the missing credential as a config error (no network involved).
     const sync = await runKeyz(["sync", "llm/claude/main", "--json"], { env: store.env });
     assertEquals(JSON.parse(sync.stdout).results[0].error.kind, "config");
-    const r = await runKeyz(["doctor", "--json"], { env: store.env });
+    const r = await runKeyz(["doctor", "--offline", "--json"], { env: store.env });
     assertEquals(r.code, 1, r.stderr);
     const checks: Check[] = JSON.parse(r.stdout).checks;
     const cred = checks.find((c) => c.id === "credential");

@@ -661,10 +661,13 @@ Deno.test("a manifest with several problems: one line on every command, all with
     }
     const all = await runKeyz(["providers", "check", file], { env: store.env });
     assertEquals(all.code, 2);
-    assertEquals(
-      (all.stdout + all.stderr).split("\n").filter((l) => l.includes("three.jsonc")).length,
-      3,
-    );
+    // Every problem on stderr (none on stdout), then one keyz line saying what to do.
+    assertEquals(all.stdout, "");
+    const lines = all.stderr.split("\n").filter(Boolean);
+    assertEquals(lines.filter((l) => /three\.jsonc:\d+:\d+: /.test(l)).length, 3, all.stderr);
+    assertEquals(lines.filter((l) => l.startsWith("keyz: ")), [
+      `keyz: ${file} has 3 problems, listed above (fix the manifest; see docs/manifests.md)`,
+    ]);
   } finally {
     await store.cleanup();
   }

@@ -7,13 +7,18 @@ import { assertNoSecret, ROOT, runKeyz } from "./support/cli.ts";
 import {
   CheckOutput,
   DoctorOutput,
+  EditOutput,
   EnvOutput,
   HistoryOutput,
+  IgnoreOutput,
   LsOutput,
+  MapOutput,
   outputSchemaFiles,
   ProvidersListOutput,
   ShowOutput,
   SyncOutput,
+  TrustOutput,
+  UnmapOutput,
 } from "../src/cli/output_schemas.ts";
 import type { z } from "zod";
 import { keyLike } from "./support/keys.ts";
@@ -49,6 +54,12 @@ Deno.test("every --json output matches its schema", async () => {
       [["env", "--format", "json", "api/deepseek/main"], EnvOutput, 0],
       [["history", "api/deepseek/main", "--json"], HistoryOutput, 0],
       [["doctor", "--json"], DoctorOutput, 0],
+      [["map", "misc/other", "deepseek", "--json"], MapOutput, 0],
+      [["unmap", "misc/other", "--json"], UnmapOutput, 0],
+      [["ignore", "misc", "--json"], IgnoreOutput, 0],
+      [["unignore", "misc", "--json"], IgnoreOutput, 0],
+      [["providers", "trust", "deepseek", "--json"], TrustOutput, 0],
+      [["edit", "api/deepseek/main", "--tag", "prod", "--json"], EditOutput, 0],
     ];
     for (const [args, schema, code] of cases) {
       const r = await runKeyz(args, { env });

@@ -244,7 +244,7 @@ Deno.test("keyz-run: the command gets the key, its exit code passes through, no 
 Deno.test("keyz run: checks the selection, then points to the wrapper (exit 2)", async () => {
   const r = await keyz(["run", "api/openrouter/main", "--", "echo", "hi"]);
   assertEquals(r.code, 2);
-  assertMatch(r.stderr, /^keyz: keyz cannot start programs itself .*keyz-run/);
+  assertMatch(r.stderr, /^keyz: cannot start programs itself .*keyz-run/);
   const bad = await keyz(["run", "api/openai", "--", "echo"]);
   assertMatch(bad.stderr, /claim OPENAI_API_KEY/);
   assertNoSecret({ a: r.stdout + r.stderr, b: bad.stdout + bad.stderr }, SECRETS);

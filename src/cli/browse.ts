@@ -31,12 +31,19 @@ import {
   writeParsedMemo,
 } from "../view/snapshot.ts";
 
-export function requireTerminal(): void {
+/** The browser draws with cursor movement: it needs a terminal on stdin and stdout, not TERM=dumb. */
+export function requireTerminal(command: "browse" | "demo" = "browse"): void {
+  const hint = command === "demo"
+    ? "keyz demo --no-browse syncs the demo store and prints it"
+    : "use keyz ls or keyz sync in scripts";
   if (!Deno.stdin.isTerminal() || !Deno.stdout.isTerminal()) {
+    throw new KeyzError("no_terminal", `${command} needs a terminal (stdin and stdout)`, hint);
+  }
+  if (env.dumbTerminal()) {
     throw new KeyzError(
       "no_terminal",
-      "keyz browse needs a terminal (stdin and stdout)",
-      "use keyz ls or keyz sync in scripts",
+      `${command} needs a terminal that moves the cursor (TERM=dumb)`,
+      hint,
     );
   }
 }
@@ -80,7 +87,7 @@ export async function browseWith(setup: BrowseSetup): Promise<number> {
   let effects: Promise<Effects> | undefined;
   return await runTerminal({
     initial,
-    color: !env.noColor(),
+    color: !env.noColor() && !env.dumbTerminal(),
     escDelayMs: setup.escDelayMs,
     start: (c) => {
       // Synchronously, so no key is handled before every row exists.
@@ -190,7 +197,7 @@ async function rememberedPrefs(setup: BrowseSetup): Promise<StorePrefs | undefin
 }
 
 function errorText(e: unknown): string {
-  return e instanceof KeyzError ? e.format() : `keyz: ${e instanceof Error ? e.message : e}`;
+  return e instanceof KeyzError ? e.text() : e instanceof Error ? e.message : String(e);
 }
 
 export async function browseCommand(): Promise<number> {

@@ -9,7 +9,8 @@ import { isKeyState } from "../view/judge.ts";
 import { escapeTerminal } from "../util/text.ts";
 import { isoSeconds } from "../util/time.ts";
 import { expandPaths, openContext, viewsOf } from "./context.ts";
-import { color, isQuiet, out, outJson, outLines, table, writeStdout } from "./output.ts";
+import { writeFileAtomic } from "../util/atomic_file.ts";
+import { color, isQuiet, out, outLines, table, writeStdout } from "./output.ts";
 
 export const CHECK_FORMATS = ["text", "json", "prometheus"] as const;
 
@@ -20,6 +21,8 @@ export interface CheckOptions {
   provider?: string;
   json?: boolean;
   format?: typeof CHECK_FORMATS[number];
+  /** Write the report to this file atomically instead of stdout (json and prometheus). */
+  output?: string;
 }
 
 function amount(text: string): number {
@@ -47,6 +50,9 @@ export function checkJson(checks: KeyCheck[], now: Date) {
 export async function checkCommand(args: string[], opts: CheckOptions): Promise<number> {
   const flags = checkFlags(opts);
   const format = opts.json ? "json" : opts.format ?? "text";
+  if (opts.output !== undefined && format === "text") {
+    throw new KeyzError("usage", "--output writes json or prometheus", "add --format prometheus");
+  }
   const ctx = await openContext({ quietProblems: format !== "text" });
   const cfg = await readStoreConfig(ctx.storeDir);
   if (opts.provider && !ctx.providers.providers.has(opts.provider)) {
@@ -64,9 +70,15 @@ export async function checkCommand(args: string[], opts: CheckOptions): Promise<
   const checks = views.map((v) => checkKey(v, cfg, flags, now));
   const summary = summarizeChecks(checks);
   const code = summary.attention ? ExitCode.attention : ExitCode.ok;
-  if (format === "json") outJson(checkJson(checks, now));
-  else if (format === "prometheus") {
-    writeStdout(renderPrometheus(views, checks));
+  if (format !== "text") {
+    const text = format === "json"
+      ? `${JSON.stringify(checkJson(checks, now), null, 2)}\n`
+      : renderPrometheus(views, checks);
+    if (opts.output !== undefined) await writeFileAtomic(opts.output, text);
+    else writeStdout(text);
+    // Metrics written are a success: what needs attention is in them (keyz_attention), and a
+    // textfile-collector cron job must not fail for it.
+    return format === "prometheus" ? ExitCode.ok : code;
   } else {
     const rows = checks.flatMap((c) =>
       c.issues.map((i) => [

@@ -11,13 +11,26 @@ import { writeStdout } from "./output.ts";
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 export type Shell = typeof SHELLS[number];
 
-export type ValueKind = "path" | "provider" | "shell" | "topic" | "none";
+export type ValueKind = "path" | "key" | "rule" | "provider" | "shell" | "topic" | "none";
 
 export interface CompletionData {
   paths(): Promise<string[]>;
+  /** Entries keyz recognises as keys (mapped, or named after a provider): what unmap undoes. */
+  keys(): Promise<string[]>;
+  /** The store's ignore rules (what unignore takes). */
+  rules(): Promise<string[]>;
   providers(): Promise<string[]>;
   topics(): string[];
 }
+
+/** Arguments whose names do not say what they complete, by command. */
+const ARGUMENT_KINDS: Record<string, ValueKind> = {
+  env: "path",
+  run: "path",
+  unmap: "key",
+  edit: "key",
+  unignore: "rule",
+};
 
 function findOption(cmd: Command, word: string): Option | undefined {
   const name = word.split("=")[0];
@@ -104,10 +117,12 @@ export async function complete(
     }
     const args = cmd.registeredArguments;
     const arg = args[positional] ?? (args.at(-1)?.variadic ? args.at(-1) : undefined);
-    if (arg) kind = valueKindOfName(arg.name());
+    if (arg) kind = ARGUMENT_KINDS[cmd.name()] ?? valueKindOfName(arg.name());
   }
   if (Array.isArray(kind)) candidates.push(...kind);
   else if (kind === "path") candidates.push(...withFolders(await data.paths()));
+  else if (kind === "key") candidates.push(...await data.keys());
+  else if (kind === "rule") candidates.push(...await data.rules());
   else if (kind === "provider") candidates.push(...await data.providers());
   else if (kind === "shell") candidates.push(...SHELLS);
   else if (kind === "topic") candidates.push(...data.topics());
@@ -115,25 +130,56 @@ export async function complete(
 }
 
 const BASH = `# keyz completion for bash: eval "$(keyz completions bash)" in ~/.bashrc
-_keyz() {
-  local cur=\${COMP_WORDS[COMP_CWORD]}
+# (keyz init bash does this too). Completes keyz and keyz-run.
+_keyz_reply() {
   COMPREPLY=()
-  mapfile -t COMPREPLY < <(keyz __complete -- "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)
+  mapfile -t COMPREPLY < <(keyz __complete -- "$@" 2>/dev/null)
   # A folder completes without a trailing space so the next TAB goes inside it.
   if [[ \${#COMPREPLY[@]} -eq 1 && \${COMPREPLY[0]} == */ ]]; then
     compopt -o nospace 2>/dev/null
   fi
-  : "$cur"
+  return 0
+}
+_keyz() {
+  _keyz_reply "\${COMP_WORDS[@]:1:COMP_CWORD}"
+}
+_keyz_run() {
+  local i
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    if [[ \${COMP_WORDS[i]} == -- ]]; then
+      # After --: the command and its own completion.
+      if declare -F _command_offset >/dev/null; then
+        _command_offset $((i + 1))
+      else
+        mapfile -t COMPREPLY < <(compgen -c -- "\${COMP_WORDS[COMP_CWORD]}")
+      fi
+      return 0
+    fi
+  done
+  _keyz_reply run "\${COMP_WORDS[@]:1:COMP_CWORD}"
 }
 complete -F _keyz keyz
+complete -F _keyz_run keyz-run
 `;
 
-const ZSH = `#compdef keyz
+const ZSH = `#compdef keyz keyz-run
 # keyz completion for zsh: eval "$(keyz completions zsh)" in ~/.zshrc (after compinit),
-# or save as _keyz in a directory on $fpath.
+# or save as _keyz in a directory on $fpath. Completes keyz and keyz-run.
 _keyz() {
-  local -a candidates
-  candidates=("\${(@f)$(keyz __complete -- "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
+  local -a candidates prefix
+  if [[ \${words[1]:t} == keyz-run ]]; then
+    local i
+    for (( i = 2; i < CURRENT; i++ )); do
+      if [[ \${words[i]} == -- ]]; then
+        shift $i words
+        (( CURRENT -= i ))
+        _normal
+        return
+      fi
+    done
+    prefix=(run)
+  fi
+  candidates=("\${(@f)$(keyz __complete -- $prefix "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
   candidates=("\${(@)candidates:#}")
   (( \${#candidates} )) || return 1
   local c
@@ -141,16 +187,36 @@ _keyz() {
     if [[ $c == */ ]]; then compadd -S '' -- "$c"; else compadd -- "$c"; fi
   done
 }
-if [[ "\${funcstack[1]}" == "_keyz" ]]; then _keyz "$@"; else compdef _keyz keyz; fi
+if [[ "\${funcstack[1]}" == "_keyz" ]]; then
+  _keyz "$@"
+elif (( $+functions[compdef] )); then
+  compdef _keyz keyz keyz-run
+fi
 `;
 
 const FISH =
   `# keyz completion for fish: keyz completions fish > ~/.config/fish/completions/keyz.fish
+# (keyz init fish does this too). Completes keyz and keyz-run.
 function __keyz_complete
     set -l tokens (commandline -opc) (commandline -ct)
     keyz __complete -- $tokens[2..-1] 2>/dev/null
 end
+function __keyz_run_complete
+    set -l done (commandline -opc)
+    set -l dash (contains -i -- -- $done)
+    if test -n "$dash"
+        # After --: the command and its own completion.
+        set -l words
+        if test $dash -lt (count $done)
+            set words (string escape -- $done[(math $dash + 1)..-1])
+        end
+        complete -C (string join -- ' ' $words (commandline -ct))
+        return
+    end
+    keyz __complete -- run $done[2..-1] (commandline -ct) 2>/dev/null
+end
 complete -c keyz -f -a '(__keyz_complete)'
+complete -c keyz-run -f -a '(__keyz_run_complete)'
 `;
 
 export function completionScript(shell: string): string {
@@ -177,15 +243,32 @@ export async function completeCommand(program: Command, words: string[]): Promis
   const { PassCliStore } = await import("../store/pass_cli.ts");
   const { loadProviders } = await import("../providers/load.ts");
   const { topicNames } = await import("./help_topics.ts");
+  const { readStoreConfig } = await import("../config/store_config.ts");
+  const { Sidecars } = await import("../sidecars/sidecars.ts");
+  const { recognizerOf } = await import("../view/entries.ts");
+  const dir = storeDir();
+  const paths = () => new PassCliStore(dir).list().catch(() => [] as string[]);
+  const providerSet = () => loadProviders({ userDir: `${configDir()}/providers`, storeDir: dir });
   const data: CompletionData = {
-    paths: () => new PassCliStore(storeDir()).list().catch(() => []),
+    paths,
+    keys: async () => {
+      try {
+        const [providers, map, config, all] = await Promise.all([
+          providerSet(),
+          new Sidecars(dir).readMap(),
+          readStoreConfig(dir),
+          paths(),
+        ]);
+        const r = recognizerOf({ providers, map, config });
+        return all.filter((p) => r.recognize(p).kind === "key");
+      } catch {
+        return [];
+      }
+    },
+    rules: async () => (await readStoreConfig(dir).catch(() => undefined))?.ignore ?? [],
     providers: async () => {
       try {
-        const set = await loadProviders({
-          userDir: `${configDir()}/providers`,
-          storeDir: storeDir(),
-        });
-        return [...set.providers.keys()].sort();
+        return [...(await providerSet()).providers.keys()].sort();
       } catch {
         return [];
       }

@@ -8,6 +8,7 @@ import { Sidecars } from "../sidecars/sidecars.ts";
 import type { Mapping } from "../sidecars/schema.ts";
 import { KeyzError } from "../errors.ts";
 import { normalizePassPath } from "../store/path.ts";
+import { didYouMean, suggestEntries } from "../util/suggest.ts";
 import { debug, warn } from "./output.ts";
 import { type EntryView, viewEntry, type ViewSources } from "../view/entries.ts";
 import { fileSources } from "../view/file_sources.ts";
@@ -81,13 +82,23 @@ export async function openContext(
 export async function existingEntry(ctx: Context, input: string): Promise<string> {
   const p = normalizePassPath(input);
   if (!(await ctx.store.exists(p))) {
-    throw new KeyzError(
-      "path",
-      `no such entry: ${p}`,
-      "see `keyz ls` or `pass ls` for the entries",
-    );
+    const all = await ctx.store.list();
+    const below = all.filter((e) => e.startsWith(`${p}/`));
+    if (below.length) {
+      throw new KeyzError(
+        "path",
+        `${p} is a folder`,
+        `name one of its ${below.length} entries, e.g. ${below[0]}`,
+      );
+    }
+    throw noSuchPath(`no such entry: ${p}`, p, all, "see `keyz ls` or `pass ls` for the entries");
   }
   return p;
+}
+
+/** "no such entry: deepseek (did you mean api/deepseek/main?)", else the usual hint. */
+export function noSuchPath(what: string, input: string, all: string[], hint: string): KeyzError {
+  return new KeyzError("path", what, didYouMean(suggestEntries(input, all)) ?? hint);
 }
 
 /**
@@ -105,7 +116,7 @@ export async function expandPaths(ctx: Context, inputs: string[]): Promise<strin
     }
     const below = all.filter((e) => e.startsWith(`${p}/`));
     if (below.length === 0) {
-      throw new KeyzError("path", `no such entry or folder: ${p}`, "see `keyz ls` for the entries");
+      throw noSuchPath(`no such entry or folder: ${p}`, p, all, "see `keyz ls` for the entries");
     }
     below.forEach((e) => out.add(e));
   }

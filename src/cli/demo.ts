@@ -20,7 +20,7 @@ export async function demoCommand(opts: { browse: boolean }): Promise<number> {
 }
 
 export async function runDemo(opts: { browse: boolean }): Promise<number> {
-  if (opts.browse) requireTerminal();
+  if (opts.browse) requireTerminal("demo");
   const now = new Date();
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },

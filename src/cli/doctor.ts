@@ -22,11 +22,14 @@ function line(c: Check): string[] {
   return [head, ...hint];
 }
 
-export async function doctorCommand(flags: { json?: boolean; fix?: boolean }): Promise<number> {
+export async function doctorCommand(
+  flags: { json?: boolean; fix?: boolean; offline?: boolean },
+): Promise<number> {
   const checks = await runDoctor({
     storeDir: env.storeDir(),
     configDir: env.configDir(),
     fix: !!flags.fix,
+    offline: !!flags.offline,
   });
   const attention = needsAttention(checks);
   if (flags.json) {

@@ -123,7 +123,7 @@ export async function envCommand(
   if (Deno.stdout.isTerminal() && !opts.force) {
     throw new KeyzError(
       "usage",
-      "keyz env prints keys; refusing to print them on a terminal",
+      "env prints keys; refusing to print them on a terminal",
       'use eval "$(keyz env ...)", redirect to a file, or pass --force',
     );
   }

@@ -35,16 +35,18 @@ keyz check reads only the sidecars (no network, no decryption) and reports, per 
   error         last sync failed, or a sidecar file is unreadable
   disabled      the provider says the key cannot be used
 
-Thresholds, most specific first:
+Thresholds, the first one set wins:
+  command line (--min-balance, --expiring-within, --stale-after): what you type wins
+  key sidecar low_balance             keyz edit --low-balance, or e in the browser
   .keyz/config.jsonc keys.<path>      {"min_balance": 5, "expiring_within_days": 7, "stale_after_hours": 24}
-  key sidecar low_balance
   .keyz/config.jsonc providers.<id>
   provider manifest lowBalance
-  command line (--min-balance, --expiring-within, --stale-after)
   .keyz/config.jsonc thresholds       store-wide defaults
+A balance at or below 0 is low without any threshold; expiring defaults to 14 days.
 
 Durations: 30m, 12h, 7d, 2w (a bare number is days).
-Exit: 0 all fine, 1 something needs attention, 2 usage error.
+Exit: 0 all fine, 1 something needs attention, 2 usage error (--format prometheus: 0 once the
+metrics are written; see keyz help prometheus).
 
 Cron:   keyz sync --all --stale >/dev/null; keyz check --min-balance 5 --stale-after 1d
 CI:     keyz sync --all && keyz check --min-balance 5
@@ -63,9 +65,13 @@ Prints the Prometheus text exposition format, one series per key, labels path an
   keyz_expires_timestamp_seconds
   keyz_attention                      number of check issues
 
-node_exporter textfile collector (the exit code is check's; write, then rename):
-  keyz check --format prometheus > /var/lib/node_exporter/keyz.prom.tmp;
-  mv /var/lib/node_exporter/keyz.prom.tmp /var/lib/node_exporter/keyz.prom
+node_exporter textfile collector, from cron:
+  keyz sync --all --stale -q; keyz check --format prometheus --output /var/lib/node_exporter/textfile/keyz.prom
+
+--output writes a temp file in the same folder and renames it over keyz.prom, so the collector
+never reads half a file. The exit code is 0 once the metrics are written (what needs attention
+is in them: alert on keyz_attention > 0 or keyz_up == 0); 2 for a usage error or a file that
+cannot be written. Without --output the metrics go to stdout.
 `,
   },
   env: {
@@ -100,24 +106,30 @@ direnv (.envrc):
   keyz-run PATH|FOLDER|NAME=PATH... [--provider ID] [--use PATH] -- COMMAND [ARG...]
 
 keyz may start only pass and git (deno.json), so starting COMMAND is done by the small POSIX
-wrapper bin/keyz-run: it runs \`keyz env --format sh\` into a pipe (the key never reaches the
-terminal), evaluates it and execs COMMAND, so COMMAND's exit code and signals are its own.
-COMMAND inherits your environment plus the keys. Install it next to keyz on your PATH
-(KEYZ_BIN names the keyz executable). \`keyz run\` itself checks the selection and points here.
+wrapper keyz-run (bin/keyz-run): it runs \`keyz env --format sh\` into a pipe (the key never
+reaches the terminal), evaluates it and execs COMMAND, so COMMAND's exit code and signals are
+its own. COMMAND inherits your environment plus the keys. \`deno task install\` and the release
+archives put it beside keyz; it runs the keyz beside it, else keyz on PATH (KEYZ_BIN names
+another). In scripts, Makefiles and cron, write keyz-run.
 
   keyz-run api/openrouter -- python agent.py
   keyz-run OPENAI_API_KEY=work/openai/ci -- npm test
   keyz-run api/ --use api/openai/main -- ./deploy.sh
 
-To type \`keyz run\` in an interactive shell, add to ~/.bashrc or ~/.zshrc:
-  keyz() { if [ "$1" = run ]; then shift; keyz-run "$@"; else command keyz "$@"; fi; }
+To type \`keyz run\` in an interactive shell, load the shell integration (it also loads the
+completions), then \`keyz run ARGS...\` is \`keyz-run ARGS...\`:
+  eval "$(keyz init bash)"      # ~/.bashrc
+  eval "$(keyz init zsh)"       # ~/.zshrc, after compinit
+  keyz init fish | source       # ~/.config/fish/config.fish
+Without it, \`keyz run\` checks the selection and points here in one line.
 `,
   },
   json: {
     title: "--json output shapes",
     body: `
 Every reporting command prints one JSON document with --json; its JSON Schema is in
-schema/output/: sync, ls, show, check, providers-list, env (keyz env --format json).
+schema/output/: sync, ls, show, check, history, doctor, providers-list, providers-trust,
+map, unmap, ignore (also unignore), edit, env (keyz env --format json).
 Fields are only ever added, never renamed or removed.
 `,
   },
@@ -128,8 +140,12 @@ Fields are only ever added, never renamed or removed.
   zsh:   eval "$(keyz completions zsh)"                # in ~/.zshrc, after compinit
   fish:  keyz completions fish > ~/.config/fish/completions/keyz.fish
 
+keyz init bash|zsh|fish loads them too (with keyz run); the release archives carry them in
+share/bash-completion, share/zsh/site-functions and share/fish/vendor_completions.d.
+
 Completes commands, options, provider ids and pass paths (file names only; nothing is
-decrypted). Each TAB runs keyz once.
+decrypted) for keyz and keyz-run (after --, the command's own completion); unmap and edit
+offer the entries keyz recognises as keys, unignore the ignore rules. Each TAB runs keyz once.
 `,
   },
 };

@@ -17,7 +17,7 @@ import { AccountSidecar } from "../sidecars/schema.ts";
 import { paths } from "../sidecars/sidecars.ts";
 import { normalizePassPath } from "../store/path.ts";
 import { formatMoney } from "../view/format.ts";
-import { openContext, viewsOf } from "./context.ts";
+import { noSuchPath, openContext, viewsOf } from "./context.ts";
 import { color, out, outJson, table } from "./output.ts";
 
 const SnapshotSchema = migrating("account", AccountSidecar);
@@ -58,7 +58,12 @@ export async function historyCommand(
   }
   const history = lines.map(pointFromHistory).filter((p): p is Point => !!p);
   if (history.length === 0 && snapshots.length === 0 && !(await ctx.store.exists(path))) {
-    throw new KeyzError("path", `no such entry: ${path}`, "see `keyz ls` for the entries");
+    throw noSuchPath(
+      `no such entry: ${path}`,
+      path,
+      await ctx.store.list(),
+      "see `keyz ls` for the entries",
+    );
   }
   const points = mergeSeries(history, snapshots, since);
   const rate = burnRate(points);

@@ -3,6 +3,7 @@ import { escapeTerminal } from "../util/text.ts";
 import { asKeyzError, OutputClosed } from "../errors.ts";
 import { parseFast } from "./fast.ts";
 
+/** Exactly one line: a newline or control inside a message (from a name, pass, git) shows as text. */
 function printError(line: string): void {
   try {
     Deno.stderr.writeSync(new TextEncoder().encode(`${line}\n`));

@@ -1,7 +1,7 @@
 /** Terminal output: colours that respect NO_COLOR and non-terminals, stderr for diagnostics. */
 import { escapeTerminal } from "../util/text.ts";
 import { ansi, TERM } from "../util/ansi.ts";
-import { noColor } from "../env.ts";
+import { dumbTerminal, noColor } from "../env.ts";
 import { cells } from "../util/cells.ts";
 import { osProblem, OutputClosed, StoreFileError } from "../errors.ts";
 
@@ -33,7 +33,7 @@ export function writeStdout(text: string): void {
 let colorOn: boolean | undefined;
 /** Whether stdout gets colours (asked once: a long listing would otherwise ask per cell). */
 export function colorEnabled(): boolean {
-  colorOn ??= !noColor() && Deno.stdout.isTerminal();
+  colorOn ??= !noColor() && !dumbTerminal() && Deno.stdout.isTerminal();
   return colorOn;
 }
 
@@ -72,6 +72,11 @@ export function outJson(value: unknown): void {
   out(JSON.stringify(value, null, 2));
 }
 
+/** Lines on stderr as they are (a list that a `keyz: ` error line then sums up). */
+export function errLines(lines: string[]): void {
+  if (lines.length) writeAll(Deno.stderr, `${lines.map(escapeTerminal).join("\n")}\n`);
+}
+
 /**
  * Diagnostics on stderr, one line each. They carry paths and messages from data, so they are
  * always shown through escapeTerminal: a name cannot move the cursor or forge a line.
@@ -84,9 +89,9 @@ export function debug(line: string): void {
   if (verbose) writeAll(Deno.stderr, `keyz: ${escapeTerminal(line)}\n`);
 }
 
-/** A one-line progress indicator on stderr, only when stderr is a terminal. */
+/** A one-line progress indicator on stderr, only when stderr is a terminal that moves the cursor. */
 export function progress(): { update(text: string): void; done(): void } {
-  const tty = Deno.stderr.isTerminal() && !quiet;
+  const tty = Deno.stderr.isTerminal() && !quiet && !dumbTerminal();
   return {
     update(text: string) {
       if (tty) writeAll(Deno.stderr, `${TERM.clearLine}${text}`);

@@ -58,6 +58,20 @@ export const LsOutput = z.strictObject({
 });
 export const ShowOutput = KeyOutput;
 
+/** `keyz show FOLDER --json`: what the keys below a folder add up to. */
+export const ShowFolderOutput = z.strictObject({
+  folder: z.string(),
+  keys: z.int(),
+  states: z.partialRecord(KeyState, z.int()),
+  /** Keys with at least one issue, and how many keys have each kind. */
+  attention: z.int(),
+  issues: z.partialRecord(IssueKind, z.int()),
+  /** Money left per currency (balance, else remaining limit), each account counted once. */
+  balances: z.array(z.strictObject({ currency: z.string(), total: z.number() })),
+  /** Entries below that are not keys. */
+  others: z.int(),
+});
+
 const SyncStatus = z.enum(["ok", "error", "skipped", "unsupported", "not_a_key", "not_yours"])
   .describe(
     "ok; error (the last good figures are kept); unsupported (no account API); not_a_key (the " +
@@ -171,10 +185,60 @@ export const HistoryOutput = z.strictObject({
 /** `keyz doctor --json`: each check with what to do. */
 export const DoctorOutput = z.strictObject({ healthy: z.boolean(), checks: z.array(DoctorCheck) });
 
+/** `keyz map --json`: the mapping written. */
+export const MapOutput = z.strictObject({
+  path: z.string(),
+  mapping: z.strictObject({
+    provider: z.string(),
+    credential: z.string().optional(),
+    params: z.record(z.string(), z.string()).optional(),
+  }),
+});
+
+/** `keyz unmap --json`: whether an explicit mapping went, and whether the entry is now ignored. */
+export const UnmapOutput = z.strictObject({
+  path: z.string(),
+  unmapped: z.boolean(),
+  ignored: z.boolean(),
+});
+
+/** `keyz ignore --json` and `keyz unignore --json`: the store's ignore rules afterwards. */
+export const IgnoreOutput = z.strictObject({ ignore: z.array(z.string()) });
+
+/** `keyz providers trust --json`: the manifest now trusted and where its keys will go. */
+export const TrustOutput = z.strictObject({
+  id: z.string(),
+  source: z.enum(["built-in", "user", "store"]),
+  file: z.string(),
+  hosts: z.array(z.string()),
+  trusted: z.literal(true),
+});
+
+/** `keyz edit --json`: the key's edited fields after the edit (null: not set). */
+export const EditOutput = z.strictObject({
+  path: z.string(),
+  changed: z.array(z.enum(["notes", "tags", "expires_at", "env", "low_balance"])),
+  /** Whether a git commit recorded it (false: unchanged, or the store's git mode is not commit). */
+  committed: z.boolean(),
+  key: z.strictObject({
+    notes: z.string().nullable(),
+    tags: z.array(z.string()),
+    expires_at: Iso.nullable(),
+    env: z.string().nullable(),
+    low_balance: z.number().nullable(),
+  }),
+});
+
 export const OUTPUT_SCHEMAS = {
   check: CheckOutput,
   doctor: DoctorOutput,
+  edit: EditOutput,
   history: HistoryOutput,
+  ignore: IgnoreOutput,
+  map: MapOutput,
+  "providers-trust": TrustOutput,
+  "show-folder": ShowFolderOutput,
+  unmap: UnmapOutput,
   env: EnvOutput,
   ls: LsOutput,
   "providers-list": ProvidersListOutput,

@@ -13,11 +13,13 @@ const sync = () => import("./sync.ts");
 const ls = () => import("./ls.ts");
 const show = () => import("./show.ts");
 const map = () => import("./map.ts");
+const edit = () => import("./edit.ts");
 const providersCli = () => import("./providers.ts");
 const check = () => import("./check.ts");
 const envCmd = () => import("./env_cmd.ts");
 const runCmd = () => import("./run.ts");
 const completions = () => import("./completions.ts");
+const init = () => import("./init.ts");
 const helpTopics = () => import("./help_topics.ts");
 const browse = () => import("./browse.ts");
 const demo = () => import("./demo.ts");
@@ -127,6 +129,25 @@ export function buildProgram(setExit: (code: number) => void) {
     .option("--json", "print what changed as JSON")
     .action(run(async (path, opts) => (await map()).unmapCommand(path, opts)));
 
+  program.command("edit")
+    .description("set a key's notes, tags, expiry, env variable or low-balance threshold")
+    .argument("<path>", "pass entry (a key)")
+    .option("--note <text>", 'the key\'s notes ("" clears them)')
+    .option("--tag <tag>", "add a tag (repeatable)", collect, [] as string[])
+    .option("--untag <tag>", "remove a tag (repeatable)", collect, [] as string[])
+    .option("--expires <date>", "when the key expires, e.g. 2026-12-31, or never")
+    .option("--env <name>", 'the variable keyz env sets for it ("" for the provider\'s usual one)')
+    .option("--low-balance <amount>", "flag a balance below this, or none")
+    .option("--json", "print the key's edited fields as JSON")
+    .addHelpText(
+      "after",
+      "\nThe same rules as the browser's edit (e). One commit of .keyz/ per edit.\n" +
+        '\nExamples:\n  keyz edit api/deepseek/main --note "team budget" --tag prod --expires 2026-12-31\n' +
+        "  keyz edit api/openai/main --env OPENAI_WORK_KEY --low-balance 10\n" +
+        "  keyz edit api/openai/main --untag prod --expires never --low-balance none",
+    )
+    .action(run(async (path, opts) => (await edit()).editCommand(path, opts)));
+
   program.command("ignore")
     .description("never treat these entries as keys (never decrypted); kept in .keyz/config.jsonc")
     .argument("<paths...>", "entries, folders or globs (* within a segment, ** across)")
@@ -180,7 +201,8 @@ export function buildProgram(setExit: (code: number) => void) {
   providers.command("trust")
     .description("allow a user or store manifest to receive keys (records its hash)")
     .argument("<id>", "provider id")
-    .action(run(async (id) => (await providersCli()).providersTrustCommand(id)));
+    .option("--json", "print the trusted manifest and its hosts as JSON")
+    .action(run(async (id, opts) => (await providersCli()).providersTrustCommand(id, opts)));
 
   program.helpCommand(false);
   program.command("check")
@@ -196,12 +218,17 @@ export function buildProgram(setExit: (code: number) => void) {
       ),
     )
     .option("--json", "same as --format json")
+    .option(
+      "-o, --output <file>",
+      "write json or prometheus to this file atomically (temp + rename)",
+    )
     .addHelpText(
       "after",
-      "\nExit codes: 0 all fine, 1 something needs attention, 2 usage error.\n" +
+      "\nExit codes: 0 all fine, 1 something needs attention, 2 usage error. --format prometheus\n" +
+        "exits 0 once the metrics are written: what needs attention is in them (keyz_attention).\n" +
         "\nExamples:\n  keyz sync --all && keyz check --min-balance 5\n" +
         "  keyz check --expiring-within 7d --stale-after 1d --json\n" +
-        "  keyz check --format prometheus > /var/lib/node_exporter/keyz.prom\n" +
+        "  keyz check --format prometheus --output /var/lib/node_exporter/textfile/keyz.prom\n" +
         "\nSee also: keyz help check, keyz help prometheus",
     )
     .action(run(async (paths, opts) => (await check()).checkCommand(paths, opts)));
@@ -248,6 +275,18 @@ export function buildProgram(setExit: (code: number) => void) {
         "  keyz completions fish > ~/.config/fish/completions/keyz.fish",
     )
     .action(run(async (shell) => (await completions()).completionsCommand(shell)));
+  program.command("init")
+    .description("shell integration: `keyz run` through keyz-run, and completions (eval it)")
+    .addArgument(new Argument("<shell>", "shell").choices(["bash", "zsh", "fish"] as const))
+    .addHelpText(
+      "after",
+      '\nAdd to your shell\'s start-up file:\n  eval "$(keyz init bash)"      # ~/.bashrc\n' +
+        '  eval "$(keyz init zsh)"       # ~/.zshrc, after compinit\n' +
+        "  keyz init fish | source       # ~/.config/fish/config.fish\n" +
+        "\nThen `keyz run PATH -- COMMAND` works in that shell. Scripts and Makefiles do not read\n" +
+        "these files: use keyz-run there.",
+    )
+    .action(run(async (shell) => (await init()).initCommand(shell)));
   program.command("__complete", { hidden: true })
     .argument("[words...]")
     .allowUnknownOption()
@@ -272,8 +311,14 @@ export function buildProgram(setExit: (code: number) => void) {
   program.command("doctor")
     .description("check pass, gpg, git, the store, mappings, manifests and sidecars")
     .option("--fix", "repair what is safe: conflicted or broken sidecars, a stale lock")
+    .option("--offline", "do not try to reach the provider hosts")
     .option("--json", "print JSON")
-    .addHelpText("after", "\nExamples:\n  keyz doctor\n  keyz doctor --fix")
+    .addHelpText(
+      "after",
+      "\nThe network check opens a TCP connection to each provider host your keys go to and\n" +
+        "closes it: nothing is sent, no key. Hosts set by KEYZ_BASE_URL_<ID> are not tried.\n" +
+        "\nExamples:\n  keyz doctor\n  keyz doctor --fix\n  keyz doctor --offline --json",
+    )
     .action(run((opts) => doctorCommand(opts)));
 
   program.command("browse")
@@ -309,7 +354,18 @@ export async function runProgram(args: string[]): Promise<number> {
     if (e.exitCode === 0) return ExitCode.ok;
     // No command given: commander has printed the help on stderr already.
     if (e.code === "commander.help") return ExitCode.usage;
-    throw new KeyzError("usage", e.message.replace(/^error: /, ""), "see keyz --help");
+    throw commanderError(e.message);
   }
   return code;
+}
+
+/**
+ * Commander's message as one keyz line: its typo suggestion ("\n(Did you mean sync?)") becomes
+ * the hint, so `keyz snyc` says `keyz: unknown command 'snyc' (did you mean sync?)`.
+ */
+export function commanderError(message: string): KeyzError {
+  const text = message.replace(/^error: /, "");
+  const m = /^([^\n]*)\s*\(Did you mean (.+?)\?\)\s*$/s.exec(text);
+  if (m) return new KeyzError("usage", m[1].trim(), `did you mean ${m[2].trim()}?`);
+  return new KeyzError("usage", text.replace(/\s*\n\s*/g, "; ").trim(), "see keyz --help");
 }

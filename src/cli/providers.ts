@@ -11,7 +11,9 @@ import { manifestPatternProblems } from "../providers/key_shape.ts";
 import { Secret } from "../store/secret.ts";
 import { parseParams } from "./map.ts";
 import { openContext } from "./context.ts";
-import { out, outJson, outLines, table } from "./output.ts";
+import { escapeTerminal } from "../util/text.ts";
+import { wrapWords } from "../util/wrap.ts";
+import { errLines, out, outJson, outLines, table } from "./output.ts";
 
 function summary(p: LoadedProvider, untrusted: Set<string>) {
   const m = p.manifest;
@@ -39,16 +41,31 @@ export async function providersListCommand(flags: { json?: boolean }): Promise<n
     outJson({ providers: list, problems: ctx.providers.problems.map(formatProblem) });
     return 0;
   }
-  const rows = list.map((p) => [
-    p.id,
-    p.source + (p.trusted ? "" : " (untrusted)"),
-    p.kind,
-    p.key_type,
-    p.hosts.join(", ") || "-",
-  ]);
-  outLines(table([["ID", "SOURCE", "FIGURE", "KEY TYPE", "HOST"], ...rows]));
+  const cells = list.map((p) => ({
+    head: [escapeTerminal(p.id), p.source + (p.trusted ? "" : " (untrusted)"), p.kind],
+    hosts: p.hosts.length ? p.hosts.map(escapeTerminal) : ["-"],
+    keyType: escapeTerminal(p.key_type),
+  }));
+  const header = ["ID", "SOURCE", "FIGURE", "HOST", "KEY TYPE"];
+  // Within LIST_WIDTH columns: one host per line, and the key type wrapped in what is left.
+  const used =
+    [0, 1, 2].map((i) => Math.max(header[i].length, ...cells.map((c) => c.head[i].length)))
+      .reduce((a, b) => a + b + 2, 0) +
+    Math.max(header[3].length, ...cells.flatMap((c) => c.hosts.map((h) => h.length))) + 2;
+  const keyWidth = Math.max(20, LIST_WIDTH - used);
+  const rows = cells.flatMap((c) => {
+    const kt = wrapWords(c.keyType, keyWidth);
+    return Array.from(
+      { length: Math.max(kt.length, c.hosts.length) },
+      (_, i) => [...(i === 0 ? c.head : ["", "", ""]), c.hosts[i] ?? "", kt[i] ?? ""],
+    );
+  });
+  outLines(table([header, ...rows]));
   return 0;
 }
+
+/** `providers list` fits this many columns (--json has every field unwrapped). */
+const LIST_WIDTH = 100;
 
 function findProvider(ctx: Awaited<ReturnType<typeof openContext>>, id: string): LoadedProvider {
   const p = providerByName(ctx.providers, id);
@@ -69,17 +86,21 @@ export async function providersShowCommand(id: string, flags: { json?: boolean }
   return 0;
 }
 
-export async function providersTrustCommand(id: string): Promise<number> {
+export async function providersTrustCommand(
+  id: string,
+  flags: { json?: boolean } = {},
+): Promise<number> {
   const ctx = await openContext({ quietProblems: true, storeOptional: true });
   const p = findProvider(ctx, id);
-  if (p.source === "built-in") {
+  const hosts = hostsOf(p.manifest);
+  if (p.source !== "built-in") await trustProvider(p, env.configDir());
+  if (flags.json) {
+    outJson({ id: p.manifest.id, source: p.source, file: p.file, hosts, trusted: true });
+  } else if (p.source === "built-in") {
     out(`${p.manifest.id} is built in and always trusted`);
-    return 0;
+  } else {
+    out(`trusted ${p.manifest.id} (${p.file}): keys will be sent to ${hosts.join(", ")}`);
   }
-  await trustProvider(p, env.configDir());
-  out(
-    `trusted ${p.manifest.id} (${p.file}): keys will be sent to ${hostsOf(p.manifest).join(", ")}`,
-  );
   return 0;
 }
 
@@ -126,12 +147,18 @@ export async function providersCheckCommand(
   }
   const r = parseManifest(text, file, manifestPatternProblems);
   if (!r.ok) {
-    for (const p of r.problems.slice(1)) out(formatProblem(p));
-    const first = r.problems[0];
+    const hint = "fix the manifest; see docs/manifests.md";
+    // A JSONC syntax error (no field) is reported alone: the parse errors after it are its echo.
+    if (r.problems.length === 1 || r.problems[0].field === "") {
+      throw new KeyzError("manifest", formatProblem(r.problems[0]), hint);
+    }
+    // Every problem on stderr, one per line as file:line:col (like a compiler), then the one
+    // keyz line that says what to do.
+    errLines(r.problems.map((p) => escapeTerminal(formatProblem(p))));
     throw new KeyzError(
       "manifest",
-      formatProblem(first),
-      "fix the manifest; see docs/manifests.md",
+      `${file} has ${r.problems.length} problems, listed above`,
+      hint,
     );
   }
   const m = r.manifest;

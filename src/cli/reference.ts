@@ -11,11 +11,11 @@ function visible(cmd: Command): Command[] {
   return cmd.commands.filter((c) => !c.name().startsWith("__"));
 }
 
-function plainFixedWidth(cmd: Command): void {
+function plainFixedWidth(cmd: Command, width = 100): void {
   // The terminal's width and colours must not change the generated file.
-  cmd.configureHelp({ helpWidth: 100 });
+  cmd.configureHelp({ helpWidth: width, minWidthToWrap: 30 });
   cmd.configureOutput({ getOutHasColors: () => false, getErrHasColors: () => false });
-  for (const c of cmd.commands) plainFixedWidth(c);
+  for (const c of cmd.commands) plainFixedWidth(c, width);
 }
 
 export function commandsReference(): string {
@@ -49,5 +49,74 @@ export function commandsReference(): string {
     const t = HELP_TOPICS[name];
     out.push(`## ${name}: ${t.title}`, "", "```text", t.body.trim(), "```", "");
   }
+  return out.join("\n");
+}
+
+const lowerFirst = (s: string) => s.slice(0, 1).toLowerCase() + s.slice(1);
+
+/** Text as roff: backslashes escaped, a line that would read as a request made literal. */
+function roff(text: string): string {
+  return text.split("\n").map((line) => {
+    const escaped = line.replaceAll("\\", "\\e").replaceAll("-", "\\-");
+    return /^[.']/.test(escaped) ? `\\&${escaped}` : escaped;
+  }).join("\n");
+}
+
+/**
+ * keyz(1): the man page, from the same sources as docs/commands.md (every command's --help and
+ * every `keyz help` topic), as roff. `date` is the page's date (YYYY-MM-DD).
+ */
+export function manPage(version: string, date: string): string {
+  const program = buildProgram(() => {}) as unknown as Command;
+  // Verbatim blocks are not refilled: narrow enough for an 80-column terminal's margins.
+  plainFixedWidth(program, 72);
+  const verbatim = (text: string) => [".nf", roff(text.trimEnd()), ".fi"];
+  const out: string[] = [
+    `.TH KEYZ 1 "${date}" "keyz ${version}" "User Commands"`,
+    ".SH NAME",
+    `keyz, keyz\\-run \\- ${roff(lowerFirst(program.description().replace(/\.$/, "")))}`,
+    ".SH SYNOPSIS",
+    ".B keyz",
+    "[\\fIoptions\\fR] \\fIcommand\\fR [\\fIarguments\\fR]",
+    ".br",
+    ".B keyz\\-run",
+    "\\fIPATH\\fR|\\fIFOLDER\\fR|\\fINAME\\fR=\\fIPATH\\fR... \\fB\\-\\-\\fR \\fICOMMAND\\fR [\\fIARG\\fR...]",
+    ".SH DESCRIPTION",
+    "keyz fetches account metadata (balance, spend, quota, expiry) for the API keys in a GNU pass",
+    "store from each provider's billing API and keeps it as sidecar JSON in the store's",
+    ".I .keyz",
+    "folder, committed to the store's git. It may run only",
+    ".BR pass (1)",
+    "and",
+    ".BR git (1);",
+    ".B keyz\\-run",
+    "starts a command with keys in its environment.",
+    ".PP",
+    "Errors are one line on standard error:",
+    '.IR "keyz: what happened (what to do)" .',
+    ".SH OPTIONS",
+    ...verbatim(program.helpInformation()),
+    ".SH COMMANDS",
+  ];
+  const walk = (cmd: Command, names: string[]) => {
+    for (const c of visible(cmd)) {
+      const full = [...names, c.name()];
+      out.push(`.SS keyz ${roff(full.join(" "))}`, ...verbatim(c.helpInformation()));
+      walk(c, full);
+    }
+  };
+  walk(program, []);
+  out.push(".SH TOPICS", "Also shown by \\fBkeyz help\\fR \\fItopic\\fR.");
+  for (const name of topicNames()) {
+    const t = HELP_TOPICS[name];
+    out.push(`.SS ${roff(name)}: ${roff(t.title)}`, ...verbatim(t.body.trim()));
+  }
+  out.push(
+    ".SH SEE ALSO",
+    ".BR pass (1),",
+    ".BR gpg (1),",
+    ".BR git (1)",
+    "",
+  );
   return out.join("\n");
 }

@@ -20,7 +20,7 @@ export async function runCommand(
   await selectAssignments(ctx, selection, opts);
   throw new KeyzError(
     "usage",
-    "keyz cannot start programs itself (it may run only pass and git)",
-    "use the wrapper: keyz-run PATH... -- COMMAND; see `keyz help run`",
+    "cannot start programs itself (keyz may run only pass and git)",
+    'use keyz-run PATH... -- COMMAND, or eval "$(keyz init bash)" to type keyz run',
   );
 }

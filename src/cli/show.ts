@@ -2,12 +2,20 @@
 import { describeRecognition } from "../view/recognize.ts";
 import { escapeTerminal } from "../util/text.ts";
 import { readStoreConfig } from "../config/store_config.ts";
-import { existingEntry, openContext, viewsOf } from "./context.ts";
+import { normalizePassPath } from "../store/path.ts";
+import { summarizeFolder } from "../view/folder_summary.ts";
+import { formatMoney } from "../view/format.ts";
+import { type Context, existingEntry, openContext, viewsOf } from "./context.ts";
 import { keyJson } from "./key_json.ts";
-import { color, outJson, outLines, table } from "./output.ts";
+import { color, out, outJson, outLines, table } from "./output.ts";
 
 export async function showCommand(path: string, flags: { json?: boolean }): Promise<number> {
   const ctx = await openContext();
+  const folder = normalizePassPath(path);
+  if (!(await ctx.store.exists(folder))) {
+    const below = (await ctx.store.list()).filter((e) => e.startsWith(`${folder}/`));
+    if (below.length) return await showFolder(ctx, folder, below, flags);
+  }
   const p = await existingEntry(ctx, path);
   const now = new Date();
   const [v] = await viewsOf(ctx, [p]);
@@ -45,5 +53,46 @@ export async function showCommand(path: string, flags: { json?: boolean }): Prom
   if (j.notes) rows.push(["notes", j.notes]);
   for (const pr of j.problems) rows.push(["problem", pr]);
   outLines(table(rows.map(([k, val]) => [color.dim(k), escapeTerminal(val)])));
+  return 0;
+}
+
+/** `keyz show work`: what the keys below a folder add up to. */
+async function showFolder(
+  ctx: Context,
+  folder: string,
+  entries: string[],
+  flags: { json?: boolean },
+): Promise<number> {
+  const config = await readStoreConfig(ctx.storeDir);
+  const views = await viewsOf(ctx, entries);
+  const s = summarizeFolder(folder, views, config, Date.now());
+  if (flags.json) {
+    outJson(s);
+    return 0;
+  }
+  const count = (o: Record<string, number | undefined>) =>
+    Object.entries(o).map(([k, n]) => `${n} ${k.replaceAll("_", " ")}`).join(", ");
+  const rows: string[][] = [
+    ["folder", `${folder}/`],
+    ["keys", s.keys ? `${s.keys} (${count(s.states)})` : "none"],
+  ];
+  if (s.balances.length) {
+    rows.push([
+      "balance",
+      s.balances.map((b) => `${formatMoney(b.total)} ${b.currency}`).join(", "),
+    ]);
+  }
+  if (s.attention) rows.push(["attention", `${s.attention} (${count(s.issues)})`]);
+  if (s.others) {
+    rows.push([
+      "other",
+      `${s.others === 1 ? "1 entry that is not a key" : `${s.others} entries that are not keys`}` +
+      " (keyz ls --all)",
+    ]);
+  }
+  outLines(table(rows.map(([k, val]) => [color.dim(k), escapeTerminal(val)])));
+  if (s.attention) {
+    out(color.dim(`keyz check ${escapeTerminal(folder)} lists what needs attention`));
+  }
   return 0;
 }

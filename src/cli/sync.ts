@@ -212,7 +212,7 @@ export async function syncCommand(args: string[], flags: SyncFlags): Promise<num
   }
   if (outcome.gitError) {
     // Printed last so it is the line a user sees; the sidecars are written either way.
-    warn(outcome.gitError.format().replace(/^keyz: /, ""));
+    warn(outcome.gitError.text());
     return ExitCode.git;
   }
   return summary.error > 0 || unsynced.length > 0 ? ExitCode.attention : ExitCode.ok;

@@ -4,7 +4,7 @@
  * .keyz git attributes). keyz may only spawn `pass` and `git`, so gpg is judged from the
  * outside: `pass` runs, GNUPGHOME holds secret keys, the store has a .gpg-id.
  */
-import { childEnv, home } from "../env.ts";
+import { baseUrlOverride, childEnv, home } from "../env.ts";
 import { KeyzError } from "../errors.ts";
 import {
   clearStaleIndexLock,
@@ -35,6 +35,10 @@ import { baseStateOf, viewEntry, type ViewSources } from "../view/entries.ts";
 import { fileSources } from "../view/file_sources.ts";
 import { isKeyState } from "../view/judge.ts";
 import { PassCliStore } from "../store/pass_cli.ts";
+import { countSecretKeys } from "../store/recipients.ts";
+import { hostsOf } from "../providers/load.ts";
+import { probeHost, reachabilityCheck } from "./reachability.ts";
+import { credentialOf } from "../view/entries.ts";
 import { runProcess } from "../util/process.ts";
 import { acquireLock, lockHolder, type StoreLock } from "../sidecars/lock.ts";
 import { type Check, judgeSidecar, mappingChecks } from "./checks.ts";
@@ -43,6 +47,8 @@ export interface DoctorOptions {
   storeDir: string;
   configDir: string;
   fix: boolean;
+  /** Skip the network check (no connection to any provider host). */
+  offline?: boolean;
 }
 
 /** A `.keyz` file's text; undefined when absent or not readable without following a link. */
@@ -80,16 +86,23 @@ async function checkPass(): Promise<Check> {
 async function checkGpg(storeDir: string): Promise<Check[]> {
   const out: Check[] = [];
   const gnupg = childEnv().GNUPGHOME ?? `${home()}/.gnupg`;
-  let secretKeys = 0;
+  let keyFiles = 0;
   try {
-    for await (const e of Deno.readDir(`${gnupg}/private-keys-v1.d`)) if (e.isFile) secretKeys++;
+    for await (const e of Deno.readDir(`${gnupg}/private-keys-v1.d`)) if (e.isFile) keyFiles++;
   } catch { /* no folder: no keys */ }
+  // A key file per key and per subkey: count keys as gpg --list-secret-keys does, when the
+  // keyring can be read; else say what was seen.
+  const counted = keyFiles > 0 ? countSecretKeys(gnupg) : undefined;
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
   out.push(
-    secretKeys > 0
+    keyFiles > 0
       ? {
         id: "gpg",
         status: "ok",
-        message: `${gnupg} holds ${secretKeys} secret key${secretKeys === 1 ? "" : "s"}`,
+        message: counted && counted.keys > 0
+          ? `${gnupg} holds ${plural(counted.keys, "secret key")}` +
+            (counted.subkeys ? ` (with ${plural(counted.subkeys, "subkey")})` : "")
+          : `${gnupg} holds secret key material (${plural(keyFiles, "key file")})`,
       }
       : {
         id: "gpg",
@@ -467,38 +480,97 @@ async function laterChecks(opts: DoctorOptions, entries: Set<string>): Promise<C
     );
   } catch { /* a broken map or config: reported above */ }
   if (sources) checks.push(...credentialChecks(sources, [...entries]));
+  if (sources) checks.push(...await networkChecks(sources, [...entries], !!opts.offline));
   return checks;
 }
 
 /**
+ * One line per host that the store's keys go to (trusted providers with keys): reachable,
+ * refused, not resolving or silent. Nothing is sent. Hosts replaced for tests are not tried.
+ */
+async function networkChecks(
+  src: ViewSources,
+  entries: string[],
+  offline: boolean,
+): Promise<Check[]> {
+  const used = new Set<string>();
+  for (const path of entries) {
+    const v = viewEntry(src, path);
+    if (v.recognition.kind === "key" && v.provider && !v.untrusted && isKeyState(baseStateOf(v))) {
+      used.add(v.recognition.provider);
+    }
+  }
+  if (used.size === 0) return [];
+  if (offline) {
+    return [{
+      id: "network",
+      status: "info",
+      message: "provider hosts not tried (--offline)",
+      hint: "keyz doctor without --offline tries them (nothing is sent)",
+    }];
+  }
+  const byHost = new Map<string, string[]>();
+  const out: Check[] = [];
+  for (const id of [...used].sort()) {
+    if (baseUrlOverride(id)) {
+      const variable = `KEYZ_BASE_URL_${id.toUpperCase().replaceAll("-", "_")}`;
+      out.push({
+        id: "network",
+        status: "info",
+        message: `${id}: not tried (${variable} points it at a test server)`,
+        hint: `unset ${variable} to use the real host`,
+      });
+      continue;
+    }
+    for (const host of hostsOf(src.providers.providers.get(id)!.manifest)) {
+      byHost.set(host, [...byHost.get(host) ?? [], id]);
+    }
+  }
+  const probes = await Promise.all([...byHost.keys()].sort().map((h) => probeHost(h)));
+  return [...out, ...probes.map((p) => reachabilityCheck(p, byHost.get(p.host)!))];
+}
+
+/**
  * Keys whose provider needs a separate credential (admin or management key) and have none
- * linked. Without decrypting, keyz cannot tell whether the key is itself such a credential,
- * so this is a warning only when the last sync said the credential is missing.
+ * linked. An entry that is itself such a credential is not told to get one: one that another
+ * key uses as its credential, one that synced without one (it was its own), or one whose name
+ * says admin or management. The hint names such an entry of the same provider when there is one.
+ * Without decrypting keyz cannot be sure, so this is a warning only when the last sync said the
+ * credential is missing.
  */
 function credentialChecks(src: ViewSources, entries: string[]): Check[] {
   const out: Check[] = [];
-  let others = 0;
-  for (const path of entries.sort()) {
-    const v = viewEntry(src, path);
-    const r = v.recognition;
-    if (r.kind !== "key" || !isKeyState(baseStateOf(v))) {
-      others++;
-      continue;
-    }
-    const mapping = {
-      provider: r.provider,
-      credential: r.how === "explicit" ? r.credential : undefined,
-    };
+  const views = entries.sort().map((p) => viewEntry(src, p));
+  const keys = views.filter((v) => v.recognition.kind === "key" && isKeyState(baseStateOf(v)));
+  const others = views.length - keys.length;
+  const inUse = new Set(keys.flatMap((v) => {
+    const c = v.recognition.kind === "key" ? credentialOf(v.recognition) : undefined;
+    return c ? [c] : [];
+  }));
+  const providerOf = (v: (typeof keys)[number]) =>
+    v.recognition.kind === "key" ? v.recognition.provider : "";
+  const linked = (v: (typeof keys)[number]) =>
+    v.recognition.kind === "key" && !!credentialOf(v.recognition);
+  // Synced with no credential linked, and the provider requires one: it was its own.
+  const wasOwn = (v: (typeof keys)[number]) =>
+    !linked(v) && !!v.account?.fetched_at && !v.attempt?.error;
+  const namedAdmin = (path: string) =>
+    path.split("/").some((s) => /admin|management|mgmt/i.test(s));
+  const isCredential = (v: (typeof keys)[number]) =>
+    inUse.has(v.path) || wasOwn(v) || (namedAdmin(v.path) && v.attempt?.error?.kind !== "config");
+  for (const v of keys) {
+    const provider = providerOf(v);
     const need = v.provider?.manifest.credential;
-    if (!need?.required || mapping.credential) continue;
+    if (!need?.required || linked(v) || isCredential(v)) continue;
     const missing = v.attempt?.error?.kind === "config";
+    const candidate = keys.find((c) => c !== v && providerOf(c) === provider && isCredential(c));
     out.push({
       id: "credential",
       status: missing ? "warn" : "info",
       message: missing
-        ? `${path} has no ${need.description}`
-        : `${path} needs ${need.description}, unless the key itself is one`,
-      hint: `keyz map ${path} ${mapping.provider} --credential <pass-path>`,
+        ? `${v.path} has no ${need.description}`
+        : `${v.path} needs ${need.description}, unless it is one itself`,
+      hint: `keyz map ${v.path} ${provider} --credential ${candidate?.path ?? "<pass-path>"}`,
     });
   }
   if (others > 0) {

@@ -201,6 +201,8 @@ export interface PublicKey {
    * whose keygrip keyz does not compute.
    */
   keygrip: string | undefined;
+  /** A primary key (gpg's `pub`/`sec`); absent for a subkey (`sub`/`ssb`). */
+  primary?: true;
 }
 
 /**
@@ -245,7 +247,7 @@ export function keyringKeys(buf: Uint8Array): { keys: PublicKey[]; complete: boo
       if (h.length > MAX_KEY_PACKET_BODY) return { keys, complete: false };
       const body = buf.subarray(h.bodyStart, end);
       const key = parsePublicKey(body);
-      if (key) keys.push(key);
+      if (key) keys.push(h.tag === TAG_PUBLIC_KEY ? { ...key, primary: true } : key);
       else if (body[0] !== 3) return { keys, complete: false };
     }
     pos = end;

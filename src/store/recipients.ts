@@ -78,6 +78,37 @@ export function readSecretKeyring(gnupgHome: string): SecretKeyring | undefined 
   }
 }
 
+/**
+ * How many keys `gpg --list-secret-keys` would list (`sec`): primary keys of which we hold the
+ * secret of the key or of one of its subkeys; subkeys are not keys of their own. Undefined when
+ * keyz cannot read the keyrings (the same cases as readSecretKeyring). Never throws.
+ */
+export function countSecretKeys(
+  gnupgHome: string,
+): { keys: number; subkeys: number } | undefined {
+  try {
+    const names = homeNames(gnupgHome);
+    if (!names || otherKeyrings(gnupgHome, names)) return undefined;
+    const grips = names.has("private-keys-v1.d") ? secretKeygrips(gnupgHome) : undefined;
+    if (!grips) return undefined;
+    const pubring = readPubring(gnupgHome, names);
+    if (!pubring) return grips.size === 0 ? { keys: 0, subkeys: 0 } : undefined;
+    const { keys } = isKeybox(pubring) ? keyboxKeys(pubring) : keyringKeys(pubring);
+    const held = new Set<string>();
+    let primary = "", subkeys = 0;
+    for (const k of keys) {
+      if (k.primary) primary = k.fingerprint;
+      const secret = k.keygrip !== undefined && grips.has(k.keygrip);
+      if (!secret || !primary) continue;
+      held.add(primary);
+      if (!k.primary) subkeys++;
+    }
+    return { keys: held.size, subkeys };
+  } catch {
+    return undefined;
+  }
+}
+
 /** A regular file's first `max` bytes (opening a FIFO would block), or undefined. */
 function readHead(file: string, max: number): Uint8Array | undefined {
   try {

@@ -10,7 +10,7 @@ import { syncEntries } from "../sync/session.ts";
 import type { SyncResult } from "../sync/sync.ts";
 import { type EntryView, viewEntry } from "../view/entries.ts";
 import { fileSources } from "../view/file_sources.ts";
-import { type ClipMethod, OSC52_CLEAR, osc52Set } from "./clipboard.ts";
+import { type ClipMethod, OSC52_CLEAR, osc52Message, osc52Set } from "./clipboard.ts";
 import type { ProviderSet } from "../providers/load.ts";
 import type { PassStore } from "../store/store.ts";
 import type { Mapping } from "../sidecars/schema.ts";
@@ -177,7 +177,7 @@ export class Effects {
       try {
         await job();
       } catch (e) {
-        const text = e instanceof KeyzError ? e.format().replace(/^keyz: /, "") : String(e);
+        const text = e instanceof KeyzError ? e.text() : String(e);
         c.update((s) => setMessage(s, text, "error"));
       } finally {
         this.#pending--;
@@ -269,12 +269,7 @@ export class Effects {
       this.#deps.writeRaw(OSC52_CLEAR);
       c.update((s) => setMessage(s, "terminal clipboard cleared"));
     }, clipSeconds * 1000);
-    c.update((s) =>
-      setMessage(
-        s,
-        `copied ${path} to the terminal clipboard (OSC 52: no xclip/wl-copy); cleared in ${clipSeconds}s or on quit`,
-      )
-    );
+    c.update((s) => setMessage(s, osc52Message(path, clip, clipSeconds)));
   }
 
   /** A sync of these keys; `auto` (autosync's burst, given up when aborted): due keys only. */

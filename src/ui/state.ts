@@ -4,7 +4,7 @@
  */
 import type { StoreConfig } from "../config/store_config.ts";
 import type { HistoryLine, KeySidecar, Mapping } from "../sidecars/schema.ts";
-import { SCHEMA_VERSION } from "../sidecars/layout.ts";
+import { applyKeyEdits } from "../sidecars/key_edit.ts";
 import { baseStateOf, type EntryView } from "../view/entries.ts";
 import { isKeyState, judge, type Judgement } from "../view/judge.ts";
 import type { Key } from "./keyboard.ts";
@@ -19,7 +19,6 @@ import {
   type ModeKind,
   type Selection,
 } from "./keymap.ts";
-import { refusedEnvName } from "../keyenv/names.ts";
 import { type Autosync, tick, toggleAutosync, wakeAt } from "./autosync.ts";
 import { duePaths } from "../sync/plan.ts";
 import {
@@ -674,46 +673,15 @@ const EDIT_PICK: Record<ActionOf<"edit-pick">, Handler<"edit-pick">> = {
   cancel: toTree,
 };
 
-/** Validate an edit and produce the new key sidecar, or an error to show. */
+/** Validate an edit and produce the new key sidecar, or an error to show (src/sidecars/key_edit.ts). */
 export function applyEdit(
   current: KeySidecar | undefined,
   path: string,
   field: EditField,
   text: string,
 ): { key: KeySidecar } | { error: string } {
-  const key: KeySidecar = { ...(current ?? { schema_version: SCHEMA_VERSION, path }) };
-  const t = text.trim();
-  switch (field) {
-    case "notes":
-      if (t) key.notes = t;
-      else delete key.notes;
-      break;
-    case "tags": {
-      const tags = [...new Set(t.split(/[,\s]+/).map((x) => x.trim()).filter(Boolean))];
-      if (tags.length) key.tags = tags;
-      else delete key.tags;
-      break;
-    }
-    case "expires_at": {
-      if (!t) {
-        delete key.expires_at;
-        break;
-      }
-      const m = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2})?Z?)?$/.exec(t);
-      const ms = m ? Date.parse(m[2] ? (t.endsWith("Z") ? t : `${t}Z`) : `${m[1]}T00:00:00Z`) : NaN;
-      if (!m || Number.isNaN(ms)) return { error: "use a date like 2026-12-31" };
-      key.expires_at = new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-      break;
-    }
-    case "env":
-      if (!t) delete key.env;
-      else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(t)) {
-        return { error: "letters, digits and _ only, e.g. OPENAI_API_KEY" };
-      } else if (refusedEnvName(t)) return { error: `keyz never sets ${refusedEnvName(t)}` };
-      else key.env = t;
-      break;
-  }
-  return { key };
+  const r = applyKeyEdits(current, path, [{ field, text }]);
+  return "error" in r ? { error: r.error } : { key: r.key };
 }
 
 const EDIT: Record<ActionOf<"edit">, Handler<"edit">> = {

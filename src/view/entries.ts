@@ -64,7 +64,7 @@ export function viewEntry(src: ViewSources, path: string): EntryView {
   const view: EntryView = { path, recognition, untrusted: false, notYours: false, problems };
   const keyRead = src.readKey(path);
   if (keyRead.ok) view.key = keyRead.value;
-  else if (!keyRead.missing) problems.push(keyRead.error.format());
+  else if (!keyRead.missing) problems.push(keyRead.error.text());
   const record = src.state.entries[path];
   if (record) view.record = record;
   if (recognition.kind !== "key") return view;
@@ -75,7 +75,7 @@ export function viewEntry(src: ViewSources, path: string): EntryView {
   view.accountId = id;
   const r = src.readAccount(id);
   if (r.ok) view.account = r.value;
-  else if (!r.missing) problems.push(r.error.format());
+  else if (!r.missing) problems.push(r.error.text());
   const attempt = src.state.accounts[id];
   if (attempt) view.attempt = attempt;
   return view;

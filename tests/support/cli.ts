@@ -33,7 +33,7 @@ let denoDir: Promise<string> | undefined;
  * The test runner's DENO_DIR. The CLI needs it: with a temp HOME, deno would otherwise look
  * for (and try to download) the npm packages under $HOME/.cache/deno.
  */
-function getDenoDir(): Promise<string> {
+export function getDenoDir(): Promise<string> {
   denoDir ??= (async () => {
     const fromEnv = Deno.env.get("DENO_DIR");
     if (fromEnv) return fromEnv;
