@@ -13,7 +13,7 @@ import { didYouMean, suggestEntries } from "../src/util/suggest.ts";
 const ENTRIES = {
   "api/deepseek/main": keyLike("deepseek", "CANARY-errors-1"),
   "work/openrouter": keyLike("openrouter", "CANARY-errors-2"),
-  "work/kimi": keyLike("moonshot", "CANARY-errors-3"),
+  "work/moonshot": keyLike("moonshot", "CANARY-errors-3"),
   "work/notes": "just a password CANARY-errors-4",
   "bank/chase": "hunter2-CANARY-errors-5",
 };
@@ -39,7 +39,7 @@ const store = () =>
       );
     };
     await acc("openrouter", "work/openrouter", { kind: "balance", balance: 12.5, currency: "USD" });
-    await acc("moonshot", "work/kimi", { kind: "balance", balance: 0.5, currency: "USD" });
+    await acc("moonshot", "work/moonshot", { kind: "balance", balance: 0.5, currency: "USD" });
     // A broken key sidecar: its problem is reported once, without a second prefix.
     await Deno.mkdir(`${s.storeDir}/.keyz/keys/api/deepseek`, { recursive: true });
     await Deno.writeTextFile(`${s.storeDir}/.keyz/keys/api/deepseek/main.json`, "[1,");
@@ -82,8 +82,8 @@ const CASES: [string[], number, string | RegExp][] = [
     /^keyz: api is a folder \(name one of its 1 entries, e.g. api\/deepseek\/main\)$/,
   ],
   [["unmap", "bank/chase"], 2, /^keyz: bank\/chase is not a key keyz recognises/],
-  [["edit", "work/kimi", "--env", "PATH"], 2, /^keyz: --env: keyz never sets PATH: /],
-  [["edit", "work/kimi"], 2, /^keyz: nothing to edit/],
+  [["edit", "work/moonshot", "--env", "PATH"], 2, /^keyz: --env: keyz never sets PATH: /],
+  [["edit", "work/moonshot"], 2, /^keyz: nothing to edit/],
   [["ignore", "nope"], 2, /^keyz: no such entry or folder: nope/],
   [["unignore", "bank"], 2, /^keyz: bank is not ignored/],
   [["providers", "show", "nope"], 2, /^keyz: unknown provider nope/],
@@ -95,11 +95,15 @@ const CASES: [string[], number, string | RegExp][] = [
   [["check", "-o", "x.prom"], 2, /^keyz: --output writes json or prometheus/],
   [["env"], 2, /^keyz: no keys selected/],
   [["env", "nope"], 2, /^keyz: no such entry or folder: nope/],
-  [["run", "work/kimi", "--", "true"], 2, /^keyz: cannot start programs itself .*keyz-run/],
+  [["run", "work/moonshot", "--", "true"], 2, /^keyz: cannot start programs itself .*keyz-run/],
   [["completions", "tcsh"], 2, /^keyz: command-argument value 'tcsh' is invalid/],
   [["init", "tcsh"], 2, /^keyz: command-argument value 'tcsh' is invalid/],
   [["help", "nope"], 2, /^keyz: no help for "nope"/],
-  [["history", "work/kim"], 2, "keyz: no such entry: work/kim (did you mean work/kimi?)"],
+  [
+    ["history", "work/moonshoot"],
+    2,
+    "keyz: no such entry: work/moonshoot (did you mean work/moonshot?)",
+  ],
   [["doctor", "--fixx"], 2, "keyz: unknown option '--fixx' (did you mean --fix?)"],
   [["browse"], 6, /^keyz: browse needs a terminal \(stdin and stdout\) \(use keyz ls/],
   [["demo"], 6, /^keyz: demo needs a terminal .*\(keyz demo --no-browse /],

@@ -146,7 +146,7 @@ async function world(): Promise<World> {
     "api/openai/main": keyLike("openai", "CANARY-docs-5"),
     "api/openai/admin": keyLike("openai-admin", "CANARY-docs-6"),
     "cn/kimi": keyLike("moonshot", "CANARY-docs-7"),
-    "api/venice/admin": keyLike("venice", "CANARY-docs-8"),
+    "api/elevenlabs/main": `sk_${"e1".repeat(24)}`,
     "bank/chase": "hunter2 CANARY-docs-9",
     "email/gmail": "correct horse CANARY-docs-10",
     "web/personal/github": "an ordinary password CANARY-docs-11",
@@ -159,14 +159,14 @@ async function world(): Promise<World> {
     },
     { path: "/api/v1/credits", body: { data: { total_credits: 50, total_usage: 12.5 } } },
     {
-      path: "/api/v1/billing/balance",
+      path: "/v1/user/subscription",
       body: JSON.parse(
-        await Deno.readTextFile(`${ROOT}/tests/fixtures/manifests/venice/sample.json`),
+        await Deno.readTextFile(`${ROOT}/tests/fixtures/manifests/elevenlabs/sample.json`),
       ),
     },
   ]);
-  for (const f of ["venice.jsonc", "sample.json"]) {
-    await Deno.copyFile(`${ROOT}/tests/fixtures/manifests/venice/${f}`, `${cwd}/${f}`);
+  for (const f of ["elevenlabs.jsonc", "sample.json"]) {
+    await Deno.copyFile(`${ROOT}/tests/fixtures/manifests/elevenlabs/${f}`, `${cwd}/${f}`);
   }
   // Stands in for "your program" in the keyz-run examples: it needs the key.
   await Deno.writeTextFile(
@@ -187,7 +187,7 @@ async function world(): Promise<World> {
     TEXTFILE_DIR: `${tmp}/textfile`,
     KEYZ_ROOT: ROOT,
   };
-  for (const id of ["deepseek", "openrouter", "openai", "moonshot", "venice"]) {
+  for (const id of ["deepseek", "openrouter", "openai", "moonshot", "elevenlabs"]) {
     env[`KEYZ_BASE_URL_${id.toUpperCase()}`] = server.url;
   }
   // keyz as the README installs it (into the default ~/.deno/bin).

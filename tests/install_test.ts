@@ -69,8 +69,8 @@ function installed(): Promise<Installed> {
     const root = await Deno.makeTempDir({ prefix: "keyz-root-" });
     const store = await makeStore({ entries: { "api/deepseek/main": KEY } });
     const cwd = await Deno.makeTempDir({ prefix: "keyz-cwd-" });
-    const fixtures = `${ROOT}/tests/fixtures/manifests/venice`;
-    await Deno.copyFile(`${fixtures}/venice.jsonc`, `${cwd}/venice.jsonc`);
+    const fixtures = `${ROOT}/tests/fixtures/manifests/elevenlabs`;
+    await Deno.copyFile(`${fixtures}/elevenlabs.jsonc`, `${cwd}/elevenlabs.jsonc`);
     await Deno.copyFile(`${fixtures}/sample.json`, `${cwd}/sample.json`);
     const base: Record<string, string> = {
       ...store.env,
@@ -113,16 +113,16 @@ Deno.test("deno task install: keyz and keyz-run in $DENO_INSTALL_ROOT/bin, the r
 
 Deno.test("installed keyz runs from another folder: relative paths are the caller's", async () => {
   const { env, cwd } = await installed();
-  const check = await run("keyz", ["providers", "check", "venice.jsonc"], { env, cwd });
+  const check = await run("keyz", ["providers", "check", "elevenlabs.jsonc"], { env, cwd });
   assertEquals(check.code, 0, check.stderr);
-  assertEquals(check.stdout, "venice.jsonc: ok (venice, balance, api.venice.ai)\n");
+  assertEquals(check.stdout, "elevenlabs.jsonc: ok (elevenlabs, quota, api.elevenlabs.io)\n");
   const replay = await run(
     "keyz",
-    ["providers", "check", "venice.jsonc", "--response", "sample.json"],
+    ["providers", "check", "elevenlabs.jsonc", "--response", "sample.json"],
     { env, cwd },
   );
   assertEquals(replay.code, 0, replay.stderr);
-  assertEquals(JSON.parse(replay.stdout).balance, 25);
+  assertEquals(JSON.parse(replay.stdout).plan, "creator");
   const ls = await run("keyz", ["ls"], { env, cwd });
   assertEquals(ls.code, 0, ls.stderr);
   assertMatch(ls.stdout, /api\/deepseek\/main\s+deepseek/);
