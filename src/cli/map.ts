@@ -65,6 +65,11 @@ export async function mapCommand(
   const mapping: Mapping = { provider: loaded.manifest.id };
   if (flags.credential) mapping.credential = await existingEntry(ctx, flags.credential);
   const params = parseParams(flags.param);
+  const { paramProblem } = await import("../providers/params.ts");
+  for (const [name, value] of Object.entries(params)) {
+    const problem = paramProblem(loaded.manifest, name, value);
+    if (problem) throw new KeyzError("usage", `--param ${name}: ${problem.what}`, problem.hint);
+  }
   if (Object.keys(params).length) mapping.params = params;
   await write(ctx, `map ${p} to ${mapping.provider}`, async () => {
     const map = await ctx.sidecars.readMap();

@@ -56,6 +56,9 @@ export function manifestPatternProblems(m: Manifest): { field: string; message: 
   };
   check("keyPattern", m.keyPattern);
   check("credential.keyPattern", m.credential?.keyPattern);
+  for (const [name, p] of Object.entries(m.params ?? {})) {
+    check(`params.${name}.pattern`, p.pattern);
+  }
   return out;
 }
 

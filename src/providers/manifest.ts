@@ -312,6 +312,22 @@ const KeyPatternSource = z.enum(["documented", "conservative"]).describe(
     "documents none, so the pattern only excludes what cannot be a key (e.g. [!-~]{16,512}).",
 );
 
+/**
+ * A value the user may give a key with `keyz map --param NAME=VALUE` (or as a `name: value` line
+ * in the pass entry), for `{name}` in the manifest's paths and templates. `map` refuses names a
+ * manifest does not declare and values outside `values` or `pattern`.
+ */
+export const Param = z.strictObject({
+  description: z.string().min(1).max(500),
+  /** The only values allowed. */
+  values: z.array(z.string().min(1).max(100)).min(1).max(100).optional(),
+  /** An RE2 pattern the whole value must match (when there is no list of values). */
+  pattern: z.string().min(1).max(500).optional(),
+  /** Whether keyz can do without it (e.g. it finds the value itself); default true. */
+  optional: z.boolean().default(true),
+});
+export type Param = z.infer<typeof Param>;
+
 export const Manifest = z.strictObject({
   $schema: z.string().optional(),
   id: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, "must be lower-case letters, digits and -"),
@@ -324,6 +340,11 @@ export const Manifest = z.strictObject({
   keyType: z.string().min(1).describe('What key is needed, e.g. "inference key", "admin key"'),
   keyPattern: KeyPattern,
   keyPatternSource: KeyPatternSource.default("conservative"),
+  /**
+   * Parameters a key may be given (`keyz map --param`); `region` is implied by `regions`, with
+   * their names as the values.
+   */
+  params: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), Param).optional(),
   /** A separate credential (admin or management key) the account API needs. */
   credential: z.strictObject({
     required: z.boolean(),
