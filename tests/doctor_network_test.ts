@@ -86,7 +86,9 @@ Deno.test("doctor: one line per provider host (ok / refused / DNS), nothing sent
     },
   });
   try {
-    const venice = await Deno.readTextFile(`${ROOT}/tests/fixtures/manifests/venice/venice.jsonc`);
+    const sample = await Deno.readTextFile(
+      `${ROOT}/tests/fixtures/manifests/elevenlabs/elevenlabs.jsonc`,
+    );
     const dir = `${store.env.XDG_CONFIG_HOME}/keyz/providers`;
     await Deno.mkdir(dir, { recursive: true });
     const hosts = {
@@ -97,9 +99,9 @@ Deno.test("doctor: one line per provider host (ok / refused / DNS), nothing sent
     for (const [id, host] of Object.entries(hosts)) {
       await Deno.writeTextFile(
         `${dir}/${id}.jsonc`,
-        venice.replace('"id": "venice"', `"id": "${id}"`)
-          .replace('"aliases": ["venice-ai"]', '"aliases": []')
-          .replace('"https://api.venice.ai"', `"https://${host}"`),
+        sample.replace('"id": "elevenlabs"', `"id": "${id}"`)
+          .replace(/"aliases": \[[^\]]*\]/, '"aliases": []')
+          .replace('"https://api.elevenlabs.io"', `"https://${host}"`),
       );
       const t = await runKeyz(["providers", "trust", id], { env: store.env });
       assertEquals(t.code, 0, t.stderr);
