@@ -111,6 +111,10 @@ async function makeWorld(): Promise<World> {
   const server = await startServer([
     { path: "/user/balance", body: DEEPSEEK_BODY },
     { path: "/api/v1/credits", body: { data: { total_credits: 10, total_usage: 4 } } },
+    {
+      path: "/api/v1/key",
+      body: { data: { label: "team", usage_monthly: 2, limit: 10, limit_remaining: 8 } },
+    },
   ]);
   const env = {
     ...store.env,
