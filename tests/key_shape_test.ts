@@ -38,7 +38,7 @@ Deno.test("built-in shapes: documented keys match, ordinary passwords do not", (
     ["anthropic", keyLike("anthropic-admin", "a")],
     ["openai", keyLike("openai", "a")],
     ["openai", keyLike("openai-admin", "a")],
-    ["openai", `sk-${"A1b2".repeat(12)}`],
+    ["openai", `sk-${"A1b2".repeat(5)}T3BlbkFJ${"c3D4".repeat(5)}`],
     ["xai", keyLike("xai", "a")],
     ["github", keyLike("github", "a")],
     ["github", `github_pat_${"A1b2_".repeat(16)}xy`],
@@ -67,8 +67,41 @@ Deno.test("built-in shapes: documented keys match, ordinary passwords do not", (
   });
   assertEquals(keyShape(builtin("deepseek"), "correct horse battery staple").ok, false);
   assertEquals(keyShape(builtin("google"), keyLike("openrouter", "c")).ok, false);
+  // `sk-` + random is many providers' shape; OpenAI's keys carry the T3BlbkFJ marker.
+  for (const other of ["openrouter", "anthropic", "deepseek"]) {
+    assertEquals(keyShape(builtin("openai"), keyLike(other, "d")).ok, false, other);
+  }
+  assertEquals(keyShape(builtin("openai"), `sk-${"A1b2".repeat(12)}`).ok, false); // Moonshot-like
   for (const blank of ["", " ", "\t \t"]) {
     assertEquals(keyShape(builtin("deepseek"), blank), { ok: false, why: "blank" });
+  }
+});
+
+Deno.test("a documented built-in shape names one provider: each key matches only its own", () => {
+  // keyz discover proposes a provider only when exactly one documented shape accepts a key.
+  const documented = [...builtins.providers.values()].filter((p) =>
+    p.manifest.keyPatternSource === "documented"
+  );
+  const samples: [string, string][] = [
+    ["openrouter", keyLike("openrouter", "e")],
+    ["anthropic", keyLike("anthropic", "e")],
+    ["anthropic", keyLike("anthropic-admin", "e")],
+    ["openai", keyLike("openai", "e")],
+    ["openai", keyLike("openai-admin", "e")],
+    ["xai", keyLike("xai", "e")],
+    ["github", keyLike("github", "e")],
+    ["google", keyLike("google", "e")],
+  ];
+  assertEquals(
+    new Set(samples.map(([id]) => id)),
+    new Set(documented.map((p) => p.manifest.id)),
+    "a sample for every documented shape",
+  );
+  for (const [id, key] of samples) {
+    const matching = documented.filter((p) => keyShape(p.manifest, key).ok).map((p) =>
+      p.manifest.id
+    );
+    assertEquals(matching, [id], key);
   }
 });
 
