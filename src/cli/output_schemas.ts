@@ -107,6 +107,33 @@ export const SyncOutput = z.strictObject({
   }),
 });
 
+/** `keyz discover --json`: what decrypting the entries that are not keys yet found. */
+export const DiscoverOutput = z.strictObject({
+  /** The folder (or entry) given, or null for the whole store. */
+  folder: z.string().nullable(),
+  /** Entries that were not keys yet (neither mapped, named after a provider, nor ignored). */
+  looked_at: z.int(),
+  /** Keys exactly one provider's documented shape accepts: the mappings proposed. */
+  proposals: z.array(z.strictObject({
+    path: z.string(),
+    provider: z.string(),
+    last4: z.string().nullable().describe("the key's last 4 characters (null for short keys)"),
+  })),
+  /** Keys several providers' documented shapes accept: not proposed. */
+  ambiguous: z.array(z.strictObject({
+    path: z.string(),
+    providers: z.array(z.string()),
+    last4: z.string().nullable(),
+  })),
+  /** Decrypted entries without a documented key shape (ordinary passwords). */
+  not_keys: z.int(),
+  /** Encrypted only for someone else's key: not decrypted. */
+  not_yours: z.int(),
+  failed: z.array(z.strictObject({ path: z.string(), message: z.string() })),
+  /** The entries mapped by this run (--apply). */
+  applied: z.array(z.string()),
+});
+
 export const CheckOutput = z.strictObject({
   ok: z.boolean().describe("true when no key needs attention (exit code 0)"),
   checked_at: Iso,
@@ -170,6 +197,7 @@ export const DoctorOutput = z.strictObject({ healthy: z.boolean(), checks: z.arr
 
 export const OUTPUT_SCHEMAS = {
   check: CheckOutput,
+  discover: DiscoverOutput,
   doctor: DoctorOutput,
   history: HistoryOutput,
   env: EnvOutput,

@@ -13,6 +13,7 @@ const sync = () => import("./sync.ts");
 const ls = () => import("./ls.ts");
 const show = () => import("./show.ts");
 const map = () => import("./map.ts");
+const discover = () => import("./discover.ts");
 const providersCli = () => import("./providers.ts");
 const check = () => import("./check.ts");
 const envCmd = () => import("./env_cmd.ts");
@@ -133,6 +134,23 @@ export function buildProgram(setExit: (code: number) => void) {
     .argument("<rules...>", "rules as `keyz ignore` added them")
     .option("--json", "print the ignore list as JSON")
     .action(run(async (rules, opts) => (await map()).unignoreCommand(rules, opts)));
+
+  program.command("discover")
+    .description(
+      "find API keys among the entries that are not keys yet (decrypts them; sends nothing)",
+    )
+    .argument("[folder]", "only the entries below this folder (or this one entry)")
+    .option("--apply", "map the keys found without asking")
+    .option("--json", "print what was found as JSON (maps only with --apply)")
+    .addHelpText(
+      "after",
+      "\nOnly documented key shapes count (e.g. sk-or-v1- + 64 hex); a key two providers' shapes\n" +
+        "accept is reported, not proposed. Shows at most the provider and the key's last 4\n" +
+        "characters. On a terminal it asks before mapping (y/N); without one it only lists,\n" +
+        "unless --apply. Ignored entries and entries encrypted for someone else are never\n" +
+        "decrypted.\n\nExamples:\n  keyz discover\n  keyz discover web --apply\n\nSee also: keyz help keys",
+    )
+    .action(run(async (folder, opts) => (await discover()).discoverCommand(folder, opts)));
 
   const providers = program.command("providers").description(
     "list, show, check and trust provider manifests",
