@@ -6,6 +6,8 @@
  *    (`curl -H "Authorization: Bearer $(pass show k)"` per key) on the same keys.
  * 2. `keyz ls` next to `pass ls` on a generated 10,000-entry store with sidecars.
  * 3. `keyz browse`: start to first full screen, and one filter keystroke (10,000 entries).
+ * 4. `keyz discover` on 1,000 distinct entries (950 passwords, 50 keys) next to the decryption
+ *    floor: every entry through `pass show`, 2 per core, by xargs.
  *
  * Needs gpg, pass, git, curl and bash (it is a developer script, so it runs with -A; keyz
  * itself runs under its own permission set, exactly as users run it).
@@ -13,6 +15,7 @@
 import { SCHEMA_VERSION } from "../src/sidecars/schema.ts";
 import { Sidecars } from "../src/sidecars/sidecars.ts";
 import { keyzArgv } from "../tests/support/cli.ts";
+import { keyLike } from "../tests/support/keys.ts";
 import { benchBrowse } from "./bench_browse.ts";
 import { alternated } from "./timing.ts";
 
@@ -235,14 +238,76 @@ async function benchList() {
   return { dir, env, passMs };
 }
 
+/**
+ * Make entries with distinct ciphertexts (one session key each, as real entries have): the
+ * plaintexts are encrypted by one `gpg --multifile` run, then removed.
+ */
+async function fillDistinct(env: Record<string, string>, entries: Record<string, string>) {
+  const store = env.PASSWORD_STORE_DIR;
+  const recipient = (await Deno.readTextFile(`${store}/.gpg-id`)).trim();
+  const plain: string[] = [];
+  for (const [path, secret] of Object.entries(entries)) {
+    const file = `${store}/${path}`;
+    await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), { recursive: true });
+    await Deno.writeTextFile(file, `${secret}\n`);
+    plain.push(file);
+  }
+  await sh(
+    "gpg",
+    ["--batch", "--yes", "-q", "-r", recipient, "--multifile", "--encrypt", ...plain],
+    env,
+  );
+  await Promise.all(plain.map((f) => Deno.remove(f)));
+}
+
+async function benchDiscover() {
+  const { dir, env } = await makeEnv("store");
+  try {
+    const entries: Record<string, string> = {};
+    const shapes = ["openrouter", "anthropic", "openai", "xai", "github", "google"];
+    for (let i = 0; i < 1000; i++) {
+      const folder = ["web", "email", "bank", "social", "work", "misc"][i % 6];
+      entries[`${folder}/site${i}`] = i % 20 === 0
+        ? keyLike(shapes[(i / 20) % shapes.length], `bench-${i}`)
+        : `password ${i} of a person ${crypto.randomUUID()}`;
+    }
+    await fillDistinct(env, entries);
+    const store = env.PASSWORD_STORE_DIR;
+    const width = 2 * navigator.hardwareConcurrency;
+    // The decryption floor: every entry, by its pass name, through `pass show`, `width` at once.
+    const floor = `cd ${store} && find . -name '*.gpg' | sed -e 's|^\\./||' -e 's|\\.gpg$||' | ` +
+      `xargs -P${width} -n1 pass show >/dev/null`;
+    // One warm-up of each: gpg-agent starts and the key is unlocked once, as on a used machine.
+    await sh("bash", ["-c", floor], env);
+    const found = JSON.parse(await sh(Deno.execPath(), keyzArgs(["discover", "--json"]), env));
+    if (found.proposals.length !== 50) throw new Error(`discover found ${found.proposals.length}`);
+    const [floorMs, keyzMs] = await alternated(
+      () => sh("bash", ["-c", floor], env),
+      () => sh(Deno.execPath(), keyzArgs(["discover", "--json"]), env),
+      3,
+    );
+    say(
+      `discover 1,000 entries: keyz ${fmt(keyzMs)}   xargs -P${width} pass show ${
+        fmt(floorMs)
+      }   ` +
+        `ratio ${(keyzMs / floorMs).toFixed(2)}x (target <= 1.3x)`,
+    );
+  } finally {
+    await sh("gpgconf", ["--kill", "gpg-agent"], env).catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 function fmt(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
 }
 
-// `deno task bench [sync] [ls]`: run only some parts (default: all; browse runs with ls).
-const parts = Deno.args.length ? Deno.args : ["sync", "ls"];
+// `deno task bench [sync] [discover] [ls]`: run only some parts (default: all; browse runs
+// with ls).
+const parts = Deno.args.length ? Deno.args : ["sync", "discover", "ls"];
 say(`keyz bench (${Deno.build.target}, ${navigator.hardwareConcurrency} cores)`);
 if (parts.includes("sync")) await benchSync();
+if (parts.includes("discover")) await benchDiscover();
 if (!parts.includes("ls")) Deno.exit(0);
 const { dir: listDir, env: listEnv } = await benchList();
 try {
