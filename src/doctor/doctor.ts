@@ -26,6 +26,7 @@ import { isKeyState } from "../view/judge.ts";
 import { PassCliStore } from "../store/pass_cli.ts";
 import { runProcess } from "../util/process.ts";
 import { lockHolder } from "../sidecars/lock.ts";
+import { findOrphans, movesOf } from "../sidecars/moves.ts";
 import { type Check, judgeSidecar, mappingChecks } from "./checks.ts";
 
 export interface DoctorOptions {
@@ -310,6 +311,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<Check[]> {
   checks.push(...await checkGit(storeDir, fix));
   checks.push(...await checkLock(storeDir, fix));
   checks.push(...await checkSidecars(storeDir, fix));
+  checks.push(...orphanChecks(storeDir));
 
   const providers = await loadProviders({ userDir: `${opts.configDir}/providers`, storeDir });
   const byFile = Map.groupBy(providers.problems, (p) => p.file);
@@ -344,6 +346,60 @@ export async function runDoctor(opts: DoctorOptions): Promise<Check[]> {
   } catch { /* a broken map or config: reported above */ }
   if (sources) checks.push(...credentialChecks(sources, [...entries]));
   return checks;
+}
+
+/**
+ * Key sidecars whose entry is gone (`pass mv`, `pass rm`): those that found their entry by its
+ * ciphertext move with the next write; the others are named here, since keyz will not guess.
+ */
+function orphanChecks(storeDir: string): Check[] {
+  const orphans = findOrphans(storeDir);
+  const movable = new Map(movesOf(orphans).map((m) => [m.from, m.to]));
+  const byHand = "if it was removed, delete its files in .keyz (keys, history); if it was moved, " +
+    "`git mv` them to the new path";
+  return orphans.map((o): Check => {
+    const file = paths.key(o.path);
+    const to = movable.get(o.path);
+    if (to) {
+      return {
+        id: "orphan",
+        status: "info",
+        message:
+          `${o.path} moved to ${to} (same ciphertext): the next keyz write moves its sidecars`,
+        file,
+      };
+    }
+    if (o.matches.length === 1) {
+      return {
+        id: "orphan",
+        status: "warn",
+        message: `${o.path} is gone; ${o.matches[0]} has its ciphertext, and so had another ` +
+          "key whose entry is gone: keyz cannot tell whose it is",
+        hint: byHand,
+        file,
+      };
+    }
+    if (o.matches.length > 1) {
+      return {
+        id: "orphan",
+        status: "warn",
+        message: `${o.path} is gone; ${o.matches.length} entries have its ciphertext (${
+          o.matches.join(", ")
+        }): keyz cannot tell which one it moved to`,
+        hint: "`pass rm` the copy that is not the key, or `git mv` its files in .keyz by hand",
+        file,
+      };
+    }
+    return {
+      id: "orphan",
+      status: "warn",
+      message: o.gpgSha256
+        ? `${o.path} is gone and no entry has its ciphertext (removed, or moved and re-encrypted)`
+        : `${o.path} is gone, and its sidecar predates the ciphertext record that follows moves`,
+      hint: byHand,
+      file,
+    };
+  });
 }
 
 /**
