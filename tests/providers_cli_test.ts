@@ -128,7 +128,7 @@ Deno.test("keyz providers: list, show, check, trust and drop-in manifests", asyn
         /bad manifest skipped: .*\/\.keyz\/providers\/deepseek\.jsonc:\d+:\d+: id: "deepseek" is a built-in provider with host api\.deepseek\.com; this file would send its keys to collect\.evil\.example/,
       );
 
-      const trust = await runKeyz(["providers", "trust", "xprov"], { env });
+      const trust = await runKeyz(["providers", "trust", "xprov", "--yes"], { env });
       assertEquals(trust.code, 0, trust.stderr);
       assertMatch(trust.stdout, /trusted xprov .*keys will be sent to api\.x\.example/);
       const after = rows((await runKeyz(["providers", "list", "--json"], { env })).stdout).byId;
@@ -251,9 +251,14 @@ Deno.test("keyz providers: list, show, check, trust and drop-in manifests", asyn
       assertEquals(server.hits.length, 0);
 
       // keyz providers trust venice
-      const trust = await runKeyz(["providers", "trust", "venice"], { env });
+      const trust = await runKeyz(["providers", "trust", "venice", "--yes"], { env });
       assertEquals(trust.code, 0, trust.stderr);
-      assertMatch(trust.stdout, /^trusted venice .*keys will be sent to api\.venice\.ai\n$/);
+      // It says which keys of the store would go where, then trusts (--yes: no terminal here).
+      assertMatch(
+        trust.stdout,
+        /^\S+\/venice\.jsonc \(user manifest venice\) would receive, at api\.venice\.ai:\n {2}api\/venice\/admin +mapped\n/,
+      );
+      assertMatch(trust.stdout, /\ntrusted venice .*keys will be sent to api\.venice\.ai\n$/);
 
       // keyz sync api/venice/admin
       const sync = await runKeyz(["sync", "api/venice/admin", "--json"], { env });

@@ -108,7 +108,8 @@ To type \`keyz run\` in an interactive shell, add to ~/.bashrc or ~/.zshrc:
     title: "--json output shapes",
     body: `
 Every reporting command prints one JSON document with --json; its JSON Schema is in
-schema/output/: sync, ls, show, check, discover, providers-list, env (keyz env --format json).
+schema/output/: sync, ls, show, check, discover, providers-list, providers-trust, env (keyz
+env --format json).
 Fields are only ever added, never renamed or removed.
 `,
   },

@@ -173,6 +173,24 @@ export const ProvidersListOutput = z.strictObject({
   problems: z.array(z.string()),
 });
 
+/** `keyz providers trust ID --json`: what the manifest would receive, and whether it is trusted. */
+export const ProvidersTrustOutput = z.strictObject({
+  id: z.string(),
+  source: z.enum(["built-in", "user", "store"]),
+  file: z.string(),
+  /** The https hosts the manifest sends keys to. */
+  hosts: z.array(z.string()),
+  /** Only a secret whose first line matches this is ever sent. */
+  key_pattern: z.string(),
+  /** Every entry of the store it would receive (none for a built-in). */
+  keys: z.array(z.strictObject({
+    path: z.string(),
+    role: z.enum(["key", "credential"]),
+    how: z.enum(["explicit", "auto"]),
+  })),
+  trusted: z.boolean(),
+});
+
 /** `keyz env --format json`: variable name to key. */
 export const EnvOutput = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string());
 
@@ -203,6 +221,7 @@ export const OUTPUT_SCHEMAS = {
   env: EnvOutput,
   ls: LsOutput,
   "providers-list": ProvidersListOutput,
+  "providers-trust": ProvidersTrustOutput,
   show: ShowOutput,
   sync: SyncOutput,
 } as const;

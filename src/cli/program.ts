@@ -192,7 +192,15 @@ export function buildProgram(setExit: (code: number) => void) {
   providers.command("trust")
     .description("allow a user or store manifest to receive keys (records its hash)")
     .argument("<id>", "provider id")
-    .action(run(async (id) => (await providersCli()).providersTrustCommand(id)));
+    .option("-y, --yes", "trust without asking (needed without a terminal)")
+    .option("--json", "print the keys it would receive and the hosts as JSON")
+    .addHelpText(
+      "after",
+      "\nLists exactly which entries of the store would be sent to which host, then asks (y/N)\n" +
+        "on a terminal; without one, --yes is needed. A changed manifest needs trusting again.\n" +
+        "\nExamples:\n  keyz providers trust venice\n  keyz providers trust venice --yes --json",
+    )
+    .action(run(async (id, opts) => (await providersCli()).providersTrustCommand(id, opts)));
 
   program.helpCommand(false);
   program.command("check")
