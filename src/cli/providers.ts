@@ -15,10 +15,10 @@ import { ReplayClient } from "../fetch/replay.ts";
 import { manifestPatternProblems } from "../providers/key_shape.ts";
 import { Secret } from "../store/secret.ts";
 import { escapeTerminal } from "../util/text.ts";
-import { baseStateOf, credentialOf } from "../view/entries.ts";
+import { baseStateOf, credentialOf, recognizerOf, viewEntry } from "../view/entries.ts";
 import { parseParams } from "./map.ts";
 import { canAsk, confirm } from "./confirm.ts";
-import { type Context, openContext, viewsOf } from "./context.ts";
+import { type Context, openContext, sourcesOf } from "./context.ts";
 import { out, outJson, outLines, table } from "./output.ts";
 
 function summary(p: LoadedProvider, untrusted: Set<string>) {
@@ -91,9 +91,14 @@ interface TrustedKey {
  */
 async function keysFor(ctx: Context, id: string): Promise<TrustedKey[]> {
   if (!(await isStore(ctx))) return [];
-  const views = await viewsOf(ctx, await ctx.store.list());
+  const src = await sourcesOf(ctx);
+  const recognizer = recognizerOf(src);
+  const mine = (await ctx.store.list()).filter((path) => {
+    const r = recognizer.recognize(path);
+    return r.kind === "key" && r.provider === id;
+  });
   const out = new Map<string, TrustedKey>();
-  for (const v of views) {
+  for (const v of mine.map((path) => viewEntry(src, path))) {
     const r = v.recognition;
     if (r.kind !== "key" || r.provider !== id || v.notYours) continue;
     if (baseStateOf(v) === "not_a_key") continue;
