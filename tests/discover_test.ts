@@ -4,7 +4,7 @@
 // the y/N question. No network anywhere in discover: there is no server in this file.
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { addTeammate, makeStore, type TestStore, writeEntries } from "./support/store.ts";
-import { assertNoSecret, runKeyz, runKeyzInTerminal } from "./support/cli.ts";
+import { assertNoSecret, ROOT, runKeyz, runKeyzInTerminal } from "./support/cli.ts";
 import { keyLike } from "./support/keys.ts";
 import { DiscoverOutput } from "../src/cli/output_schemas.ts";
 import {
@@ -263,6 +263,22 @@ Deno.test("discover on a terminal asks y/N: no keeps the store as it is, yes map
   } finally {
     await store.cleanup();
   }
+});
+
+Deno.test("discover cannot reach the network: nothing it loads, even lazily, is an HTTP client", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", `${ROOT}/src/cli/discover.ts`],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    modules: { specifier: string }[];
+  };
+  const loaded = graph.modules.map((m) => m.specifier);
+  assert(loaded.some((s) => s.endsWith("/src/discover/discover.ts")), "graph not read");
+  const network = loaded.filter((s) => s.includes("/src/fetch/") || /npm:\/?ky@|\/ky\//.test(s));
+  assertEquals(network, []);
 });
 
 // --- units: which shapes count, and what is shown ------------------------------------------
