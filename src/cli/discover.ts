@@ -17,6 +17,7 @@ import { color, isQuiet, out, outJson, outLines, progress, table, warn } from ".
 
 type KeyFinding = Extract<Finding, { kind: "key" }>;
 type Ambiguous = Extract<Finding, { kind: "ambiguous" }>;
+type Failed = Extract<Finding, { kind: "failed" }>;
 
 export interface DiscoverFlags {
   apply?: boolean;
@@ -47,33 +48,30 @@ export async function discoverCommand(
 
   const keys = findings.filter((f): f is KeyFinding => f.kind === "key");
   const ambiguous = findings.filter((f): f is Ambiguous => f.kind === "ambiguous");
-  const failed = findings.filter((f) => f.kind === "failed");
+  const failed = findings.filter((f): f is Failed => f.kind === "failed");
   const notYours = findings.filter((f) => f.kind === "not_yours").length;
   const notKeys = findings.filter((f) => f.kind === "not_a_key").length;
   if (failed.length && failed.length === findings.length - notYours) {
     // Nothing could be decrypted: a store or gpg problem, not a finding.
     throw new KeyzError(
       "store",
-      failed[0].kind === "failed" ? failed[0].message : "decryption failed",
+      failed[0].message,
       "check that gpg can decrypt the store (gpg-agent, GNUPGHOME)",
     );
   }
 
-  let applied: KeyFinding[] = [];
-  let ask = false;
-  if (keys.length && !flags.apply && !flags.json && canAsk()) ask = true;
   if (!flags.json) printFindings(keys, ambiguous, { paths: paths.length, notKeys, notYours });
-  for (const f of failed) {
-    if (f.kind === "failed") warn(`${escapeTerminal(f.path)}: ${escapeTerminal(f.message)}`);
-  }
-  if (
-    keys.length &&
-    (flags.apply ||
-      (ask &&
-        await confirm(keys.length === 1 ? "Map this entry?" : `Map these ${keys.length} entries?`)))
-  ) {
-    applied = await applyFindings(ctx, keys);
-  }
+  for (const f of failed) warn(`${escapeTerminal(f.path)}: ${escapeTerminal(f.message)}`);
+  // Mapping needs consent: --apply, or a yes on a terminal (never a question with --json).
+  const consent = async () => {
+    if (keys.length === 0) return false;
+    if (flags.apply) return true;
+    if (flags.json || !canAsk()) return false;
+    return await confirm(
+      keys.length === 1 ? "Map this entry?" : `Map these ${keys.length} entries?`,
+    );
+  };
+  const applied = (await consent()) ? await applyFindings(ctx, keys) : [];
 
   if (flags.json) {
     outJson({
@@ -87,7 +85,7 @@ export async function discoverCommand(
       })),
       not_keys: notKeys,
       not_yours: notYours,
-      failed: failed.map((f) => ({ path: f.path, message: f.kind === "failed" ? f.message : "" })),
+      failed: failed.map((f) => ({ path: f.path, message: f.message })),
       applied: applied.map((f) => f.path),
     });
     return 0;
