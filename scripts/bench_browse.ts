@@ -93,7 +93,7 @@ async function filterKeystroke(storeDir: string): Promise<number> {
   const [{ readSnapshot }, { viewsFromSnapshot }, { initState, onKey }, { render }] = await Promise
     .all([
       import("../src/view/snapshot.ts"),
-      import("../src/view/keys.ts"),
+      import("../src/view/entries.ts"),
       import("../src/ui/state.ts"),
       import("../src/ui/render.ts"),
     ]);
@@ -102,7 +102,7 @@ async function filterKeystroke(storeDir: string): Promise<number> {
   const now = new Date();
   let s = initState({
     storeDir,
-    views: viewsFromSnapshot(snapshot, now),
+    views: viewsFromSnapshot(snapshot),
     config: snapshot.config,
     now,
     providers: [],

@@ -385,6 +385,12 @@ const MERGE_CASES: MergeCase[] = [
     problem: { field: "id", message: /names the built-in provider anthropic/ },
   },
   {
+    name: "store manifest: a built-in's alias as an alias (would capture work/kimi)",
+    files: [store("acme", { ...BASE, id: "acme", aliases: ["kimi"] })],
+    problem: { field: "aliases", message: /"kimi" (names|already names) .*moonshot/ },
+    check: (s) => assert(!s.providers.has("acme")),
+  },
+  {
     name: "store manifest: the alias main (would capture api/deepseek/main)",
     files: [store("acme", { ...BASE, id: "acme", aliases: ["acme-ai", "main"] })],
     problem: { field: "aliases", message: /"main" is a generic folder name/ },

@@ -716,7 +716,9 @@ Deno.test(`hostile responses: ${CASES.length} cases in one sync, typed errors, n
       `${configDir}/trust.json`,
       JSON.stringify({ schema_version: 1, trusted }),
     );
-    const t = await runKeyz(["providers", "trust", "h-control"], { env: store.env });
+    const t = await runKeyz(["providers", "trust", "h-control", "--yes"], {
+      env: store.env,
+    });
     assertEquals(t.code, 0, t.stderr);
     assertMatch(t.stdout, /trusted h-control .*control\.hostile\.invalid/);
 

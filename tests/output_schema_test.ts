@@ -15,9 +15,9 @@ import {
   MapOutput,
   outputSchemaFiles,
   ProvidersListOutput,
+  ProvidersTrustOutput,
   ShowOutput,
   SyncOutput,
-  TrustOutput,
   UnmapOutput,
 } from "../src/cli/output_schemas.ts";
 import type { z } from "zod";
@@ -58,7 +58,7 @@ Deno.test("every --json output matches its schema", async () => {
       [["unmap", "misc/other", "--json"], UnmapOutput, 0],
       [["ignore", "misc", "--json"], IgnoreOutput, 0],
       [["unignore", "misc", "--json"], IgnoreOutput, 0],
-      [["providers", "trust", "deepseek", "--json"], TrustOutput, 0],
+      [["providers", "trust", "deepseek", "--json"], ProvidersTrustOutput, 0],
       [["edit", "api/deepseek/main", "--tag", "prod", "--json"], EditOutput, 0],
     ];
     for (const [args, schema, code] of cases) {

@@ -137,7 +137,7 @@ Deno.test("keyz providers: list, show, check, trust and drop-in manifests", asyn
         /bad manifest skipped: .*\/\.keyz\/providers\/deepseek\.jsonc:\d+:\d+: id: "deepseek" is a built-in provider with host api\.deepseek\.com; this file would send its keys to collect\.evil\.example/,
       );
 
-      const trust = await runKeyz(["providers", "trust", "xprov"], { env });
+      const trust = await runKeyz(["providers", "trust", "xprov", "--yes"], { env });
       assertEquals(trust.code, 0, trust.stderr);
       assertMatch(trust.stdout, /trusted xprov .*keys will be sent to api\.x\.example/);
       const after = rows((await runKeyz(["providers", "list", "--json"], { env })).stdout).byId;
@@ -262,11 +262,16 @@ Deno.test("keyz providers: list, show, check, trust and drop-in manifests", asyn
       assertEquals(server.hits.length, 0);
 
       // keyz providers trust elevenlabs
-      const trust = await runKeyz(["providers", "trust", "elevenlabs"], { env });
+      const trust = await runKeyz(["providers", "trust", "elevenlabs", "--yes"], { env });
       assertEquals(trust.code, 0, trust.stderr);
+      // It says which keys of the store would go where, then trusts (--yes: no terminal here).
       assertMatch(
         trust.stdout,
-        /^trusted elevenlabs .*keys will be sent to api\.elevenlabs\.io\n$/,
+        /^\S+\/elevenlabs\.jsonc \(user manifest elevenlabs\) would receive, at api\.elevenlabs\.io:\n {2}api\/elevenlabs\/main +mapped\n/,
+      );
+      assertMatch(
+        trust.stdout,
+        /\ntrusted elevenlabs .*keys will be sent to api\.elevenlabs\.io\n$/,
       );
 
       // keyz sync api/elevenlabs/main

@@ -5,10 +5,13 @@ import { assert, assertEquals, assertMatch, assertThrows } from "./support/asser
 import {
   appendLine,
   keyzLinks,
+  listKeyzFiles,
   quarantine,
   readJsonSync,
   readKeyzText,
+  removeEmptyKeyzFolders,
   removeStaleTemps,
+  renameKeyzFile,
   writeAtomic,
 } from "../src/sidecars/files.ts";
 import { paths } from "../src/sidecars/layout.ts";
@@ -87,6 +90,30 @@ Deno.test("no write, append, read or move goes through a link, even one that sta
     await refused("write over", () => writeAtomic(dir, ".keyz/keys/out.json", "{}"), /out\.json$/);
     await refused("append", () => appendLine(dir, ".keyz/history.jsonl", "{}"), /history\.jsonl$/);
     await refused("move below", () => quarantine(dir, ".keyz/keys/alias/x.json"), /alias$/);
+    // Following `pass mv`: neither end of a rename may be or run through a link; listing for
+    // it neither lists nor enters one.
+    await Deno.writeTextFile(`${dir}/.keyz/keys/real/a.json`, "{}\n");
+    assertThrows(
+      () => renameKeyzFile(dir, ".keyz/keys/real/a.json", ".keyz/keys/alias/a.json"),
+      isFileError("symlink", /alias$/),
+    );
+    assertThrows(
+      () => renameKeyzFile(dir, ".keyz/keys/out.json", ".keyz/keys/real/b.json"),
+      isFileError("symlink", /out\.json$/),
+    );
+    assertThrows(
+      () => renameKeyzFile(dir, ".keyz/keys/real/a.json", ".keyz/keys/out.json"),
+      isFileError("symlink", /out\.json$/),
+    );
+    assertEquals(listKeyzFiles(dir, ".keyz/keys", ".json"), ["real/a.json"]);
+    assert(renameKeyzFile(dir, ".keyz/keys/real/a.json", ".keyz/keys/moved/deep/a.json"));
+    removeEmptyKeyzFolders(dir, ".keyz/keys/real/a.json", 2);
+    assertEquals(listKeyzFiles(dir, ".keyz/keys", ".json"), ["moved/deep/a.json"]);
+    assert(!Deno.statSync(`${dir}/.keyz/keys`).isSymlink);
+    assertThrows(
+      () => Deno.lstatSync(`${dir}/.keyz/keys/real`),
+      (e) => e instanceof Deno.errors.NotFound,
+    );
     assertThrows(() => readKeyzText(dir, ".keyz/keys/out.json"), isFileError("symlink", /out/));
     assertThrows(() => readKeyzText(dir, ".keyz/keys/alias/x.json"), isFileError("symlink", /s$/));
     // A sidecar that is a link reads as a broken file naming it (never as its target).

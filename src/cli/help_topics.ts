@@ -124,12 +124,44 @@ completions), then \`keyz run ARGS...\` is \`keyz-run ARGS...\`:
 Without it, \`keyz run\` checks the selection and points here in one line.
 `,
   },
+  keys: {
+    title: "Which entries keyz treats as keys",
+    body: `
+Most entries of a pass store are ordinary passwords; keyz decrypts nothing because it exists,
+and sends nothing that does not have its provider's key shape. Each entry is one of:
+
+  key (auto)      a path segment is a provider's own id or alias (api/deepseek/main,
+                  work/kimi); keyz providers list --json shows the aliases
+  key (explicit)  keyz map PATH PROVIDER (kept in .keyz/map.json)
+  ignored         keyz ignore PATH|FOLDER|GLOB (.keyz/config.jsonc "ignore"; wins over both);
+                  never decrypted. keyz unignore RULE undoes it
+  not a key       a sync decrypted it and its first line does not have the provider's key
+                  shape: nothing sent, remembered (untracked) until the entry changes
+  not yours       encrypted only for someone else's gpg key (a teammate's folder): told
+                  without decrypting; never decrypted, nothing written
+  other           none of these: not listed by keyz ls (keyz ls --all), never synced
+
+keyz show PATH says which, and why. keyz unmap PATH removes an explicit mapping and, when the
+entry would still be a key by its name, ignores it (it says so).
+
+keyz discover [FOLDER] finds keys filed where no name finds them: it decrypts the entries that
+are still "other" (never ignored ones, never a teammate's), and proposes a mapping where exactly
+one provider's documented key shape matches (sk-or-v1-..., sk-ant-..., ghp_..., AIza...),
+showing at most the provider and the key's last 4 characters. Nothing goes over the network.
+On a terminal it asks (y/N) before writing .keyz/map.json; without one it only lists, unless
+--apply.
+
+  keyz discover
+  keyz discover web --apply
+  keyz ignore bank 'web/*/github'
+`,
+  },
   json: {
     title: "--json output shapes",
     body: `
 Every reporting command prints one JSON document with --json; its JSON Schema is in
-schema/output/: sync, ls, show, check, history, doctor, providers-list, providers-trust,
-map, unmap, ignore (also unignore), edit, env (keyz env --format json).
+schema/output/: sync, ls, show, check, discover, history, doctor, providers-list,
+providers-trust, map, unmap, ignore (also unignore), edit, env (keyz env --format json).
 Fields are only ever added, never renamed or removed.
 `,
   },

@@ -124,6 +124,33 @@ export const SyncOutput = z.strictObject({
   }),
 });
 
+/** `keyz discover --json`: what decrypting the entries that are not keys yet found. */
+export const DiscoverOutput = z.strictObject({
+  /** The folder (or entry) given, or null for the whole store. */
+  folder: z.string().nullable(),
+  /** Entries that were not keys yet (neither mapped, named after a provider, nor ignored). */
+  looked_at: z.int(),
+  /** Keys exactly one provider's documented shape accepts: the mappings proposed. */
+  proposals: z.array(z.strictObject({
+    path: z.string(),
+    provider: z.string(),
+    last4: z.string().nullable().describe("the key's last 4 characters (null for short keys)"),
+  })),
+  /** Keys several providers' documented shapes accept: not proposed. */
+  ambiguous: z.array(z.strictObject({
+    path: z.string(),
+    providers: z.array(z.string()),
+    last4: z.string().nullable(),
+  })),
+  /** Decrypted entries without a documented key shape (ordinary passwords). */
+  not_keys: z.int(),
+  /** Encrypted only for someone else's key: not decrypted. */
+  not_yours: z.int(),
+  failed: z.array(z.strictObject({ path: z.string(), message: z.string() })),
+  /** The entries mapped by this run (--apply). */
+  applied: z.array(z.string()),
+});
+
 export const CheckOutput = z.strictObject({
   ok: z.boolean().describe("true when no key needs attention (exit code 0)"),
   checked_at: Iso,
@@ -161,6 +188,24 @@ export const ProvidersListOutput = z.strictObject({
     file: z.string(),
   })),
   problems: z.array(z.string()),
+});
+
+/** `keyz providers trust ID --json`: what the manifest would receive, and whether it is trusted. */
+export const ProvidersTrustOutput = z.strictObject({
+  id: z.string(),
+  source: z.enum(["built-in", "user", "store"]),
+  file: z.string(),
+  /** The https hosts the manifest sends keys to. */
+  hosts: z.array(z.string()),
+  /** Only a secret whose first line matches this is ever sent. */
+  key_pattern: z.string(),
+  /** Every entry of the store it would receive (none for a built-in). */
+  keys: z.array(z.strictObject({
+    path: z.string(),
+    role: z.enum(["key", "credential"]),
+    how: z.enum(["explicit", "auto"]),
+  })),
+  trusted: z.boolean(),
 });
 
 /** `keyz env --format json`: variable name to key. */
@@ -205,15 +250,6 @@ export const UnmapOutput = z.strictObject({
 /** `keyz ignore --json` and `keyz unignore --json`: the store's ignore rules afterwards. */
 export const IgnoreOutput = z.strictObject({ ignore: z.array(z.string()) });
 
-/** `keyz providers trust --json`: the manifest now trusted and where its keys will go. */
-export const TrustOutput = z.strictObject({
-  id: z.string(),
-  source: z.enum(["built-in", "user", "store"]),
-  file: z.string(),
-  hosts: z.array(z.string()),
-  trusted: z.literal(true),
-});
-
 /** `keyz edit --json`: the key's edited fields after the edit (null: not set). */
 export const EditOutput = z.strictObject({
   path: z.string(),
@@ -231,17 +267,18 @@ export const EditOutput = z.strictObject({
 
 export const OUTPUT_SCHEMAS = {
   check: CheckOutput,
+  discover: DiscoverOutput,
   doctor: DoctorOutput,
   edit: EditOutput,
   history: HistoryOutput,
   ignore: IgnoreOutput,
   map: MapOutput,
-  "providers-trust": TrustOutput,
   "show-folder": ShowFolderOutput,
   unmap: UnmapOutput,
   env: EnvOutput,
   ls: LsOutput,
   "providers-list": ProvidersListOutput,
+  "providers-trust": ProvidersTrustOutput,
   show: ShowOutput,
   sync: SyncOutput,
 } as const;

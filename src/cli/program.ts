@@ -14,6 +14,7 @@ const ls = () => import("./ls.ts");
 const show = () => import("./show.ts");
 const map = () => import("./map.ts");
 const edit = () => import("./edit.ts");
+const discover = () => import("./discover.ts");
 const providersCli = () => import("./providers.ts");
 const check = () => import("./check.ts");
 const envCmd = () => import("./env_cmd.ts");
@@ -161,6 +162,23 @@ export function buildProgram(setExit: (code: number) => void) {
     .option("--json", "print the ignore list as JSON")
     .action(run(async (rules, opts) => (await map()).unignoreCommand(rules, opts)));
 
+  program.command("discover")
+    .description(
+      "find API keys among the entries that are not keys yet (decrypts them; sends nothing)",
+    )
+    .argument("[folder]", "only the entries below this folder (or this one entry)")
+    .option("--apply", "map the keys found without asking")
+    .option("--json", "print what was found as JSON (maps only with --apply)")
+    .addHelpText(
+      "after",
+      "\nOnly documented key shapes count (e.g. sk-or-v1- + 64 hex); a key two providers' shapes\n" +
+        "accept is reported, not proposed. Shows at most the provider and the key's last 4\n" +
+        "characters. On a terminal it asks before mapping (y/N); without one it only lists,\n" +
+        "unless --apply. Ignored entries and entries encrypted for someone else are never\n" +
+        "decrypted.\n\nExamples:\n  keyz discover\n  keyz discover web --apply\n\nSee also: keyz help keys",
+    )
+    .action(run(async (folder, opts) => (await discover()).discoverCommand(folder, opts)));
+
   const providers = program.command("providers").description(
     "list, show, check and trust provider manifests",
   );
@@ -201,7 +219,14 @@ export function buildProgram(setExit: (code: number) => void) {
   providers.command("trust")
     .description("allow a user or store manifest to receive keys (records its hash)")
     .argument("<id>", "provider id")
-    .option("--json", "print the trusted manifest and its hosts as JSON")
+    .option("-y, --yes", "trust without asking (needed without a terminal)")
+    .option("--json", "print the keys it would receive and the hosts as JSON")
+    .addHelpText(
+      "after",
+      "\nLists exactly which entries of the store would be sent to which host, then asks (y/N)\n" +
+        "on a terminal; without one, --yes is needed. A changed manifest needs trusting again.\n" +
+        "\nExamples:\n  keyz providers trust venice\n  keyz providers trust venice --yes --json",
+    )
     .action(run(async (id, opts) => (await providersCli()).providersTrustCommand(id, opts)));
 
   program.helpCommand(false);

@@ -9,9 +9,11 @@ import { fetchMetadata, KEY_CHECK_STEP } from "../fetch/run.ts";
 import { ReplayClient } from "../fetch/replay.ts";
 import { manifestPatternProblems } from "../providers/key_shape.ts";
 import { Secret } from "../store/secret.ts";
-import { parseParams } from "./map.ts";
-import { openContext } from "./context.ts";
 import { escapeTerminal } from "../util/text.ts";
+import { baseStateOf, credentialOf, recognizerOf, viewEntry } from "../view/entries.ts";
+import { parseParams } from "./map.ts";
+import { canAsk, confirm } from "./confirm.ts";
+import { type Context, openContext, sourcesOf } from "./context.ts";
 import { wrapWords } from "../util/wrap.ts";
 import { errLines, out, outJson, outLines, table } from "./output.ts";
 
@@ -86,21 +88,106 @@ export async function providersShowCommand(id: string, flags: { json?: boolean }
   return 0;
 }
 
+/** A key (or credential) a provider would be sent: by which path, recognised how. */
+interface TrustedKey {
+  path: string;
+  role: "key" | "credential";
+  how: "explicit" | "auto";
+}
+
+/**
+ * The entries of the store a provider's manifest would receive once trusted: its keys (mapped,
+ * or named after it), and the credentials mapped for them. Entries that are ignored, found not
+ * to be keys, or encrypted for someone else are never sent, so they are not listed.
+ */
+async function keysFor(ctx: Context, id: string): Promise<TrustedKey[]> {
+  if (!(await isStore(ctx))) return [];
+  const src = await sourcesOf(ctx);
+  const recognizer = recognizerOf(src);
+  const mine = (await ctx.store.list()).filter((path) => {
+    const r = recognizer.recognize(path);
+    return r.kind === "key" && r.provider === id;
+  });
+  const out = new Map<string, TrustedKey>();
+  for (const v of mine.map((path) => viewEntry(src, path))) {
+    const r = v.recognition;
+    if (r.kind !== "key" || r.provider !== id || v.notYours) continue;
+    if (baseStateOf(v) === "not_a_key") continue;
+    out.set(v.path, { path: v.path, role: "key", how: r.how });
+    const credential = credentialOf(r);
+    if (credential && !out.has(credential)) {
+      out.set(credential, { path: credential, role: "credential", how: "explicit" });
+    }
+  }
+  return [...out.values()].sort((a, b) => a.path.localeCompare(b.path));
+}
+
+async function isStore(ctx: Context): Promise<boolean> {
+  return await Deno.stat(ctx.storeDir).then((s) => s.isDirectory, () => false);
+}
+
 export async function providersTrustCommand(
   id: string,
-  flags: { json?: boolean } = {},
+  flags: { yes?: boolean; json?: boolean } = {},
 ): Promise<number> {
   const ctx = await openContext({ quietProblems: true, storeOptional: true });
   const p = findProvider(ctx, id);
-  const hosts = hostsOf(p.manifest);
-  if (p.source !== "built-in") await trustProvider(p, env.configDir());
-  if (flags.json) {
-    outJson({ id: p.manifest.id, source: p.source, file: p.file, hosts, trusted: true });
-  } else if (p.source === "built-in") {
-    out(`${p.manifest.id} is built in and always trusted`);
-  } else {
-    out(`trusted ${p.manifest.id} (${p.file}): keys will be sent to ${hosts.join(", ")}`);
+  const m = p.manifest;
+  const hosts = hostsOf(m);
+  const already = !(await untrustedProviders(ctx.providers, env.configDir())).has(m.id);
+  const keys = p.source === "built-in" ? [] : await keysFor(ctx, m.id);
+  const report = (trusted: boolean) => ({
+    id: m.id,
+    source: p.source,
+    file: p.file,
+    hosts,
+    key_pattern: m.keyPattern,
+    keys,
+    trusted,
+  });
+  if (p.source === "built-in" || already) {
+    if (flags.json) outJson(report(true));
+    else {
+      out(
+        p.source === "built-in"
+          ? `${m.id} is built in and always trusted`
+          : `${m.id} (${escapeTerminal(p.file)}) is already trusted in this form`,
+      );
+    }
+    return 0;
   }
+  if (!flags.json) {
+    out(
+      `${escapeTerminal(p.file)} (${p.source} manifest ${m.id}) would receive, at ` +
+        `${hosts.map(escapeTerminal).join(", ") || "no host"}:`,
+    );
+    if (keys.length === 0) {
+      out(`  no entry of this store yet (entries mapped to ${m.id} or named after it)`);
+    } else {
+      outLines(table(keys.map((k) => [
+        `  ${escapeTerminal(k.path)}`,
+        k.role === "credential" ? "credential" : k.how === "explicit" ? "mapped" : "named after it",
+      ])));
+    }
+    out(`each only if its first line has ${m.id}'s key shape ${escapeTerminal(m.keyPattern)}`);
+  }
+  if (!flags.yes) {
+    if (flags.json || !canAsk()) {
+      if (flags.json) outJson(report(false));
+      throw new KeyzError(
+        "no_terminal",
+        `${m.id} is not trusted: trusting it needs a yes`,
+        `read what it would receive, then keyz providers trust ${m.id} --yes`,
+      );
+    }
+    if (!(await confirm(`Trust ${m.id}?`))) {
+      out("not trusted");
+      return 1;
+    }
+  }
+  await trustProvider(p, env.configDir());
+  if (flags.json) outJson(report(true));
+  else out(`trusted ${m.id} (${escapeTerminal(p.file)}): keys will be sent to ${hosts.join(", ")}`);
   return 0;
 }
 

@@ -41,6 +41,7 @@ import { probeHost, reachabilityCheck } from "./reachability.ts";
 import { credentialOf } from "../view/entries.ts";
 import { runProcess } from "../util/process.ts";
 import { acquireLock, lockHolder, type StoreLock } from "../sidecars/lock.ts";
+import { findOrphans, movesOf } from "../sidecars/moves.ts";
 import { type Check, judgeSidecar, mappingChecks } from "./checks.ts";
 
 export interface DoctorOptions {
@@ -421,6 +422,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<Check[]> {
     if (!fix) checks.push(...await checkLock(storeDir), ...checkGitFiles(storeDir));
     checks.push(...await checkLinks(storeDir, fix));
     checks.push(...await checkSidecars(storeDir, fix));
+    checks.push(...orphanChecks(storeDir));
     checks.push(...await laterChecks(opts, entries));
   } finally {
     await lock?.release();
@@ -528,6 +530,60 @@ async function networkChecks(
   }
   const probes = await Promise.all([...byHost.keys()].sort().map((h) => probeHost(h)));
   return [...out, ...probes.map((p) => reachabilityCheck(p, byHost.get(p.host)!))];
+}
+
+/**
+ * Key sidecars whose entry is gone (`pass mv`, `pass rm`): those that found their entry by its
+ * ciphertext move with the next write; the others are named here, since keyz will not guess.
+ */
+function orphanChecks(storeDir: string): Check[] {
+  const orphans = findOrphans(storeDir);
+  const movable = new Map(movesOf(orphans).map((m) => [m.from, m.to]));
+  const byHand = "if it was removed, delete its files in .keyz (keys, history); if it was moved, " +
+    "`git mv` them to the new path";
+  return orphans.map((o): Check => {
+    const file = paths.key(o.path);
+    const to = movable.get(o.path);
+    if (to) {
+      return {
+        id: "orphan",
+        status: "info",
+        message:
+          `${o.path} moved to ${to} (same ciphertext): the next keyz write moves its sidecars`,
+        file,
+      };
+    }
+    if (o.matches.length === 1) {
+      return {
+        id: "orphan",
+        status: "warn",
+        message: `${o.path} is gone; ${o.matches[0]} has its ciphertext, and so had another ` +
+          "key whose entry is gone: keyz cannot tell whose it is",
+        hint: byHand,
+        file,
+      };
+    }
+    if (o.matches.length > 1) {
+      return {
+        id: "orphan",
+        status: "warn",
+        message: `${o.path} is gone; ${o.matches.length} entries have its ciphertext (${
+          o.matches.join(", ")
+        }): keyz cannot tell which one it moved to`,
+        hint: "`pass rm` the copy that is not the key, or `git mv` its files in .keyz by hand",
+        file,
+      };
+    }
+    return {
+      id: "orphan",
+      status: "warn",
+      message: o.gpgSha256
+        ? `${o.path} is gone and no entry has its ciphertext (removed, or moved and re-encrypted)`
+        : `${o.path} is gone, and its sidecar predates the ciphertext record that follows moves`,
+      hint: byHand,
+      file,
+    };
+  });
 }
 
 /**

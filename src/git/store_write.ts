@@ -1,10 +1,13 @@
 /**
- * How every write to the store happens, in one place: take the store lock, write, record the
- * changes in git with the store's git mode, release the lock. Used by sync, map, unmap, ignore,
- * edit, doctor --fix and the browser, so no writer can forget a step or pick its own git mode.
+ * How every write to the store happens, in one place: take the store lock, follow the entries
+ * `pass mv` moved (their sidecars move too: src/sidecars/moves.ts, committed on their own as a
+ * rename), write, record the changes in git with the store's git mode, release the lock. Used by
+ * sync, map, unmap, ignore, edit, discover and the browser, so no writer can forget a step or
+ * pick its own git mode.
  */
 import { KeyzError } from "../errors.ts";
 import { acquireLock, lockHolder } from "../sidecars/lock.ts";
+import { adoptMovedSidecars, type Move, movesMessage } from "../sidecars/moves.ts";
 import { type GitMode, recordChanges } from "./git.ts";
 
 export interface StoreWrite {
@@ -32,6 +35,8 @@ export interface StoreWrite {
 export interface WriteOutcome<T> {
   value: T;
   committed: boolean;
+  /** Sidecars moved after their entry (`pass mv`) before this write. */
+  moved?: Move[];
   /** git failed after the files were written: they stay written (exit code 4 for commands). */
   gitError?: KeyzError;
 }
@@ -46,19 +51,45 @@ export async function withStoreWrite<T>(
 ): Promise<WriteOutcome<T>> {
   const lock = await lockOrWait(w);
   try {
+    const moved = await followMoves(w);
     const { value, message } = await write();
-    if (message === undefined) return { value, committed: false };
+    const outcome: WriteOutcome<T> = { value, committed: false };
+    if (moved.moves.length) outcome.moved = moved.moves;
+    if (moved.gitError) outcome.gitError = moved.gitError;
+    if (message === undefined) return outcome;
     try {
-      return {
-        value,
-        committed: await recordChanges(w.storeDir, w.gitMode, message, { note: w.note }),
-      };
+      outcome.committed = await recordChanges(w.storeDir, w.gitMode, message, { note: w.note });
     } catch (e) {
       if (!(e instanceof KeyzError)) throw e;
-      return { value, committed: false, gitError: e };
+      outcome.gitError = e;
     }
+    return outcome;
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * Move the sidecars of moved entries, and commit that alone, so git records each file as a
+ * rename. A failure here never stops the write that was asked for (doctor reports orphans).
+ */
+async function followMoves(w: StoreWrite): Promise<{ moves: Move[]; gitError?: KeyzError }> {
+  let moves: Move[];
+  try {
+    moves = await adoptMovedSidecars(w.storeDir);
+  } catch (e) {
+    // A file-system or sidecar problem (a refused link, a full disk): the write goes on.
+    const fsError = Object.values(Deno.errors).some((c) => e instanceof c);
+    if (!(e instanceof KeyzError) && !fsError) throw e;
+    return { moves: [] };
+  }
+  if (moves.length === 0) return { moves };
+  try {
+    await recordChanges(w.storeDir, w.gitMode, movesMessage(moves), { note: w.note });
+    return { moves };
+  } catch (e) {
+    if (!(e instanceof KeyzError)) throw e;
+    return { moves, gitError: e };
   }
 }
 

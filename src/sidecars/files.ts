@@ -311,6 +311,69 @@ export function removeKeyzFile(storeDir: string, rel: string): void {
 }
 
 /**
+ * Rename a `.keyz/...` file to another `.keyz/...` name (following `pass mv`). Neither end may
+ * run through a link, and the destination must not exist (nothing is written over); missing
+ * folders above it are created. Returns false when `from` does not exist.
+ */
+export function renameKeyzFile(storeDir: string, from: string, to: string): boolean {
+  const fromParts = segments(storeDir, from);
+  const toParts = segments(storeDir, to);
+  const src = `${storeDir}/${from}`;
+  const dest = `${storeDir}/${to}`;
+  if (!parentsFor(storeDir, fromParts, false) || !checkTarget(src)) return false;
+  parentsFor(storeDir, toParts, true);
+  if (checkTarget(dest)) throw new StoreFileError(dest, "other", "exists already");
+  try {
+    Deno.renameSync(src, dest);
+  } catch (e) {
+    throw fileError(src, e);
+  }
+  return true;
+}
+
+/**
+ * Remove the folders of `.keyz/...` `rel` that are empty, deepest first, keeping the first
+ * `keep` segments (`.keyz/keys` and above for 2). Stops at the first folder that is not empty.
+ */
+export function removeEmptyKeyzFolders(storeDir: string, rel: string, keep: number): void {
+  const parts = segments(storeDir, rel);
+  for (let n = parts.length - 1; n > keep; n--) {
+    const dir = `${storeDir}/${parts.slice(0, n).join("/")}`;
+    if (!lstatOrUndefined(dir)?.isDirectory) return; // gone, or a link: never entered
+    try {
+      Deno.removeSync(dir); // fails on a folder that is not empty
+      verifiedDirs.delete(dir);
+    } catch {
+      return;
+    }
+  }
+}
+
+/**
+ * The regular files below the `.keyz/...` folder `rel` whose names end in `suffix`, relative
+ * to it and unsorted. Links are neither listed nor entered; a missing folder lists nothing.
+ */
+export function listKeyzFiles(storeDir: string, rel: string, suffix: string): string[] {
+  if (!isKeyzFolder(storeDir, rel)) return [];
+  const out: string[] = [];
+  const walk = (sub: string): void => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(`${storeDir}/${rel}${sub ? `/${sub}` : ""}`)];
+    } catch {
+      return; // unreadable: nothing below it is keyz's to use
+    }
+    for (const e of entries) {
+      const child = sub ? `${sub}/${e.name}` : e.name;
+      if (e.isDirectory) walk(child);
+      else if (e.isFile && e.name.endsWith(suffix)) out.push(child);
+    }
+  };
+  walk("");
+  return out;
+}
+
+/**
  * Remove `<store>/.git/index.lock`, which a git killed mid-command leaves behind (see
  * clearStaleIndexLock in git.ts). Only a regular file; a link is never followed. Returns
  * whether it was removed.

@@ -28,6 +28,8 @@ import type { z } from "zod";
 import { migrating } from "./migrate.ts";
 import { resolveConflictedJson } from "./conflict.ts";
 import { accountId, paths } from "./layout.ts";
+import { entryFile } from "../store/store.ts";
+import { fileSha256Hex } from "../util/hash.ts";
 
 // Readers accept older formats (migrate.ts) and files git left conflicted (conflict.ts).
 const AccountRead = migrating("account", AccountSchema);
@@ -113,8 +115,17 @@ export class Sidecars {
     return r.ok ? { ok: true, value: { ...r.value, path } } : r;
   }
 
+  /**
+   * Write a key sidecar. It records the sha256 of the entry's .gpg file as it is now, whoever
+   * writes it (sync, edit, the browser), so a `pass mv` can be followed (moves.ts).
+   */
   async writeKey(k: KeySidecar): Promise<void> {
-    await writeAtomic(this.storeDir, paths.key(k.path), stableJson(k));
+    const sha = fileSha256Hex(entryFile(this.storeDir, k.path));
+    await writeAtomic(
+      this.storeDir,
+      paths.key(k.path),
+      stableJson(sha ? { ...k, gpg_sha256: sha } : k),
+    );
   }
 
   async readAccount(id: string): Promise<ReadResult<AccountSidecar>> {

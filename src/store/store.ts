@@ -82,6 +82,14 @@ export class DecryptError extends KeyzError {
   }
 }
 
+/**
+ * How many `pass show` run at once (sync, discover): decryption is CPU work, one gpg per entry,
+ * and each also waits on gpg-agent, so two per core keep the CPU busy (deno task bench).
+ */
+export function decryptionWidth(): number {
+  return 2 * Math.max(1, navigator.hardwareConcurrency ?? 1);
+}
+
 export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");

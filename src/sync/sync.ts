@@ -14,7 +14,7 @@ import {
 } from "../errors.ts";
 import { keyShape } from "../providers/key_shape.ts";
 import type { PassStore } from "../store/store.ts";
-import { DecryptError } from "../store/store.ts";
+import { DecryptError, decryptionWidth } from "../store/store.ts";
 import type { Secret } from "../store/secret.ts";
 import type { HttpClient } from "../fetch/http.ts";
 import { fetchMetadata } from "../fetch/run.ts";
@@ -143,9 +143,8 @@ export async function runPlan(plan: SyncPlan, deps: SyncDeps): Promise<SyncResul
 
   const global = new Limiter(deps.concurrency);
   // Decryption is CPU work (one gpg per key) and requests are waiting: cap them separately, so
-  // many requests can be in flight while gpg runs about as wide as the CPU allows. Two per core,
-  // because each `pass show` also waits on gpg-agent.
-  const decrypt = new Limiter(2 * Math.max(1, navigator.hardwareConcurrency ?? 1));
+  // many requests can be in flight while gpg runs about as wide as the CPU allows.
+  const decrypt = new Limiter(decryptionWidth());
   const perProvider = new Map<string, Limiter>();
   const credentials = new Map<string, Promise<Secret>>();
   const secrets: string[] = [];

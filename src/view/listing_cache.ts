@@ -115,17 +115,31 @@ function decode(row: Record<string, unknown>, s: Stored, prefix: string, l: Line
   }
 }
 
+/**
+ * A new row with only the fields present (fewer properties per object). Assigned, never
+ * deleted: `delete` turns an object into a slow dictionary, which made decoding 10,000 rows
+ * take ~130 ms instead of ~10.
+ */
+function decodeNew(s: Stored, prefix: string, l: Line): ListingRow {
+  const row: Record<string, unknown> = { path: prefix + (l[0] as string) };
+  for (let i = 0; i < ROW_FIELDS.length; i++) {
+    const [field, how] = ROW_FIELDS[i];
+    const v = l[i + 1];
+    if (v === undefined || v === null) {
+      if (field === "figure" || field === "search") row[field] = "";
+      else if (field === "thresholds") row[field] = {};
+    } else if (how === "word") row[field] = s.words[v as number];
+    else if (how === "time") row[field] = s.epoch * 1000 + Math.round((v as number) * 1000);
+    else row[field] = v;
+  }
+  return row as unknown as ListingRow;
+}
+
 function decodeAll(s: Stored): ListingRow[] {
   const rows: ListingRow[] = [];
   for (const [dir, lines] of s.folders) {
     const prefix = dir ? `${dir}/` : "";
-    for (const l of lines) {
-      const row = {} as Record<string, unknown>;
-      decode(row, s, prefix, l);
-      // Only the fields present: fewer properties per object.
-      for (const k of Object.keys(row)) if (row[k] === undefined) delete row[k];
-      rows.push(row as unknown as ListingRow);
-    }
+    for (const l of lines) rows.push(decodeNew(s, prefix, l));
   }
   return rows;
 }

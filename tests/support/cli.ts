@@ -132,3 +132,56 @@ export function assertNoSecret(
     });
   }
 }
+
+export interface TerminalResult {
+  code: number;
+  /** Everything the terminal showed (stdout and stderr together, and the echoed input). */
+  screen: string;
+}
+
+const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Run keyz on a real pseudo-terminal (util-linux `script`): stdin, stdout and stderr are a
+ * terminal, as when a person runs it; `input` is typed (line discipline: cooked).
+ */
+export async function runKeyzInTerminal(
+  args: string[],
+  opts: { env: Record<string, string>; input?: string; timeoutMs?: number },
+): Promise<TerminalResult> {
+  const env: Record<string, string> = {
+    PATH: Deno.env.get("PATH") ?? "/usr/local/bin:/usr/bin:/bin",
+    HOME: Deno.env.get("HOME") ?? "/nonexistent",
+    DENO_DIR: await getDenoDir(),
+    DENO_NO_UPDATE_CHECK: "1",
+    TERM: "xterm-256color",
+    ...opts.env,
+  };
+  const command = `env -i ${
+    Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ")
+  } ${[Deno.execPath(), ...keyzArgv(args)].map(shellQuote).join(" ")}`;
+  const child = new Deno.Command("script", {
+    args: ["-qec", command, "/dev/null"],
+    cwd: ROOT,
+    clearEnv: true,
+    env: { PATH: env.PATH },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already exited */ }
+  }, opts.timeoutMs ?? 60_000);
+  try {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(opts.input ?? ""));
+    await w.close();
+    const out = await child.output();
+    const dec = new TextDecoder();
+    return { code: out.code, screen: dec.decode(out.stdout) + dec.decode(out.stderr) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
