@@ -85,6 +85,7 @@ const CASES: [string[], number, string | RegExp][] = [
   [["edit", "work/moonshot", "--env", "PATH"], 2, /^keyz: --env: keyz never sets PATH: /],
   [["edit", "work/moonshot"], 2, /^keyz: nothing to edit/],
   [["ignore", "nope"], 2, /^keyz: no such entry or folder: nope/],
+  [["discover", "nope"], 2, /^keyz: no such entry or folder: nope/],
   [["unignore", "bank"], 2, /^keyz: bank is not ignored/],
   [["providers", "show", "nope"], 2, /^keyz: unknown provider nope/],
   [["providers", "trust", "nope"], 2, /^keyz: unknown provider nope/],

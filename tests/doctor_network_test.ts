@@ -103,7 +103,7 @@ Deno.test("doctor: one line per provider host (ok / refused / DNS), nothing sent
           .replace(/"aliases": \[[^\]]*\]/, '"aliases": []')
           .replace('"https://api.elevenlabs.io"', `"https://${host}"`),
       );
-      const t = await runKeyz(["providers", "trust", id], { env: store.env });
+      const t = await runKeyz(["providers", "trust", id, "--yes"], { env: store.env });
       assertEquals(t.code, 0, t.stderr);
     }
     // deepseek is pointed at a test server: not tried.

@@ -385,9 +385,9 @@ const MERGE_CASES: MergeCase[] = [
     problem: { field: "id", message: /names the built-in provider anthropic/ },
   },
   {
-    name: "store manifest: a built-in's alias as an alias (would capture work/kimi)",
-    files: [store("acme", { ...BASE, id: "acme", aliases: ["kimi"] })],
-    problem: { field: "aliases", message: /"kimi" (names|already names) .*moonshot/ },
+    name: "store manifest: a built-in's alias as an alias (would capture work/kimicode)",
+    files: [store("acme", { ...BASE, id: "acme", aliases: ["kimicode"] })],
+    problem: { field: "aliases", message: /"kimicode" (names|already names) .*kimi-code/ },
     check: (s) => assert(!s.providers.has("acme")),
   },
   {
