@@ -32,16 +32,15 @@ export function charCells(ch: string): number {
   return c >= WIDE[0][0] && isWide(c) ? 2 : 1;
 }
 
+/** Printable ASCII only: one cell per character. */
+const PLAIN = /^[\x20-\x7e]*$/;
+
 /** Cells of a string: the sum over its code points (plain ASCII is its length). */
 export function cells(s: string): number {
-  let i = 0;
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c >= 0x7f) break;
-    i++;
-  }
-  if (i === s.length) return i;
-  let w = i;
-  for (const ch of s.slice(i)) w += charCells(ch);
+  // The regex engine checks the common case natively; a character loop runs interpreted until
+  // the JIT warms up, which was a third of `keyz ls` on 10,000 keys.
+  if (PLAIN.test(s)) return s.length;
+  let w = 0;
+  for (const ch of s) w += charCells(ch);
   return w;
 }

@@ -162,14 +162,13 @@ export function stateAt(input: Pick<JudgeInput, "base" | "fetchedMs" | "refreshM
 
 export function judge(input: JudgeInput, now: number, commandLine: Thresholds = {}): Judgement {
   const state = stateAt(input, now);
-  const t = { ...input.thresholds };
-  for (const k of Object.keys(commandLine) as (keyof Thresholds)[]) {
-    if (commandLine[k] !== undefined) t[k] = commandLine[k];
-  }
+  // The command line wins over every threshold from the store (no spread: ls judges every key).
+  const t = input.thresholds;
   const thresholds = {
-    min_balance: t.min_balance ?? null,
-    expiring_within_ms: t.expiring_within_ms ?? DEFAULT_EXPIRING_DAYS * DAY,
-    stale_after_ms: t.stale_after_ms ?? null,
+    min_balance: commandLine.min_balance ?? t.min_balance ?? null,
+    expiring_within_ms: commandLine.expiring_within_ms ?? t.expiring_within_ms ??
+      DEFAULT_EXPIRING_DAYS * DAY,
+    stale_after_ms: commandLine.stale_after_ms ?? t.stale_after_ms ?? null,
   };
   const issues: Issue[] = [];
   if (!isKeyState(state) || state === "ignored") return { state, thresholds, issues };

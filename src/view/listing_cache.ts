@@ -101,7 +101,9 @@ function encode(rows: readonly ListingRow[]): Stored {
 function decode(row: Record<string, unknown>, s: Stored, prefix: string, l: Line): void {
   row.path = prefix + (l[0] as string);
   for (let i = 0; i < ROW_FIELDS.length; i++) {
-    const [field, how] = ROW_FIELDS[i];
+    // Indexed, not destructured: array destructuring runs the iterator protocol, which costs
+    // most of a decode before the JIT has warmed up (ls decodes every row once).
+    const field = ROW_FIELDS[i][0], how = ROW_FIELDS[i][1];
     const v = l[i + 1];
     if (v === undefined || v === null) {
       row[field] = field === "figure" || field === "search"
@@ -123,7 +125,9 @@ function decode(row: Record<string, unknown>, s: Stored, prefix: string, l: Line
 function decodeNew(s: Stored, prefix: string, l: Line): ListingRow {
   const row: Record<string, unknown> = { path: prefix + (l[0] as string) };
   for (let i = 0; i < ROW_FIELDS.length; i++) {
-    const [field, how] = ROW_FIELDS[i];
+    // Indexed, not destructured: array destructuring runs the iterator protocol, which costs
+    // most of a decode before the JIT has warmed up (ls decodes every row once).
+    const field = ROW_FIELDS[i][0], how = ROW_FIELDS[i][1];
     const v = l[i + 1];
     if (v === undefined || v === null) {
       if (field === "figure" || field === "search") row[field] = "";
