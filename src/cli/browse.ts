@@ -9,7 +9,7 @@
  */
 import * as env from "../env.ts";
 import { KeyzError } from "../errors.ts";
-import { PassCliStore } from "../store/pass_cli.ts";
+import type { PassCliStore } from "../store/pass_cli.ts";
 import { passGnupgHome } from "../store/keyring_stamp.ts";
 import type { Control, Effects } from "../ui/effects.ts";
 import type { StorePrefs } from "../ui/prefs.ts";
@@ -50,8 +50,12 @@ export function requireTerminal(command: "browse" | "demo" = "browse"): void {
 
 export interface BrowseSetup {
   storeDir: string;
-  /** Decrypts for copy and sync (the demo's carries its own GNUPGHOME). */
-  store: PassCliStore;
+  /**
+   * Decrypts for copy and sync (the demo's carries its own GNUPGHOME). Opened after the first
+   * screen: the store's module brings node:crypto (team-store recipients), whose set-up alone
+   * cost the first screen ~40 ms.
+   */
+  openStore: () => Promise<PassCliStore>;
   configDir: string;
   /** The snapshot cache file; undefined reads everything afresh (the demo, KEYZ_NO_CACHE). */
   cacheFile?: string;
@@ -120,7 +124,7 @@ async function loadTheRest(setup: BrowseSetup, opts: SnapshotOptions, c: Control
   const effects = new Effects({
     ctx: {
       storeDir: setup.storeDir,
-      store: setup.store,
+      store: await setup.openStore(),
       sidecars: new Sidecars(setup.storeDir),
       providers: snapshot.providers,
       map: snapshot.map,
@@ -205,7 +209,7 @@ export async function browseCommand(): Promise<number> {
   const storeDir = env.storeDir();
   return await browseWith({
     storeDir,
-    store: new PassCliStore(storeDir),
+    openStore: async () => new (await import("../store/pass_cli.ts")).PassCliStore(storeDir),
     configDir: env.configDir(),
     cacheFile: env.noCache() ? undefined : cacheFileFor(env.cacheDir(), storeDir),
     baseUrlOverride: env.baseUrlOverride,

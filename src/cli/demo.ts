@@ -54,7 +54,7 @@ export async function runDemo(opts: { browse: boolean }): Promise<number> {
     if (opts.browse) {
       return await browseWith({
         storeDir: demo.storeDir,
-        store,
+        openStore: () => Promise.resolve(store),
         configDir: demo.configDir,
         baseUrlOverride,
         retryBaseMs: 0,
