@@ -5,7 +5,7 @@ import { backoffMs, kyClient, parseRetryAfter, providerMessage } from "../src/fe
 import { buildUrl, resolveTarget } from "../src/fetch/guard.ts";
 import * as D from "../src/util/decimal.ts";
 import { select, selectOne } from "../src/providers/jsonpath.ts";
-import { render, renderDeep, TemplateError, variablesOf } from "../src/providers/template.ts";
+import { render, renderDeep, TemplateError } from "../src/providers/template.ts";
 import { Manifest, type ManifestInput } from "../src/providers/manifest.ts";
 import { FetchError, type FetchErrorKind } from "../src/errors.ts";
 
@@ -223,7 +223,6 @@ Deno.test("template.render: variables, encoding, time formats with a fixed clock
     a: ["y", 1, null],
     b: { c: "2024-02-29" },
   });
-  assertEquals(variablesOf("/{a}/{now|unix}/{b}"), ["a", "b"]);
   const tErr = (re: RegExp) => (e: unknown) => e instanceof TemplateError && re.test(e.message);
   assertThrows(() => r("{missing}"), tErr(/no value for \{missing\}/));
   assertThrows(() => r("{Bad Name}"), tErr(/bad placeholder/));

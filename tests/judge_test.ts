@@ -13,7 +13,7 @@ import {
   type JudgeInput,
   thresholdsFrom,
 } from "../src/view/judge.ts";
-import { ISSUE_BADGE, keyRow } from "../src/ui/model.ts";
+import { ISSUE_BADGE, keyRow } from "../src/ui/rows.ts";
 import type { CheckFlags } from "../src/check/check.ts";
 
 const H = 3_600_000;

@@ -18,7 +18,7 @@ import {
   updateViews,
   visibleItems,
 } from "../src/ui/state.ts";
-import { fuzzyMatch } from "../src/ui/model.ts";
+import { fuzzyMatch } from "../src/ui/rows.ts";
 import { makeViews } from "./support/ui_views.ts";
 
 function press(s: UiState, ...keys: (string | Key)[]): { state: UiState; effects: Effect[] } {

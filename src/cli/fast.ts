@@ -1,9 +1,10 @@
 /**
  * The start-up path for the commands people and cron run most, `keyz ls`, `keyz browse` and
- * `keyz sync`: their plain forms are recognised here without loading commander (a CommonJS
- * module: loading it starts Deno's Node layer, ~25 ms of every run). Anything else, including every malformed or
- * unusual form, returns undefined and goes to the full parser in program.ts, which also owns
- * help and error messages. tests/fast_path_test.ts proves both parsers agree.
+ * `keyz sync`: their plain forms are recognised here without loading commander (an ES module
+ * since v14, but it imports node:events, node:child_process and node:fs, which start Deno's Node
+ * compatibility layer: 50-60 ms on the 2-core test machine). Anything else, including every
+ * malformed or unusual form, returns undefined and goes to the full parser in program.ts, which
+ * also owns help and error messages. tests/fast_path_test.ts proves both parsers agree.
  */
 import type { SortBy } from "./ls.ts";
 import type { SyncFlags } from "./sync.ts";

@@ -93,15 +93,6 @@ export function render(
   );
 }
 
-/** The variable names a template needs (time placeholders excluded). */
-export function variablesOf(template: string): string[] {
-  const out: string[] = [];
-  for (const [, inner] of template.matchAll(PLACEHOLDER_RE)) {
-    if (!TIME_RE.test(inner)) out.push(inner);
-  }
-  return out;
-}
-
 /** Render every string inside a JSON value (POST bodies). */
 export function renderDeep(value: unknown, vars: Vars, now: Date): unknown {
   if (typeof value === "string") return render(value, vars, now);

@@ -481,18 +481,8 @@ export type ReadResult<T> =
   | { ok: false; missing: true }
   | { ok: false; missing: false; error: KeyzError };
 
-/** Read and validate a JSON sidecar; never throws for bad content. */
-export async function readJson<T>(
-  storeDir: string,
-  rel: string,
-  schema: z.ZodType<T>,
-): Promise<ReadResult<T>> {
-  await Promise.resolve();
-  return readJsonSync(storeDir, rel, schema);
-}
-
 /**
- * The synchronous form: reading thousands of small sidecars (ls, browse) is several times
+ * Read and validate a JSON sidecar; never throws for bad content. Synchronous: reading thousands of small sidecars (ls, browse) is several times
  * faster with sync reads than with one promise per file. A link, or a file keyz cannot read,
  * reads as a broken file naming it.
  */

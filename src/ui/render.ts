@@ -8,7 +8,7 @@ import type { HistoryLine } from "../sidecars/schema.ts";
 import { age } from "../view/format.ts";
 import { describeRecognition } from "../view/recognize.ts";
 import { pointFromHistory } from "../history/series.ts";
-import { type Badge, BADGE_LABEL, BADGE_SYMBOL, formatTotals, type KeyRow } from "./model.ts";
+import { type Badge, BADGE_LABEL, BADGE_SYMBOL, formatTotals, type KeyRow } from "./rows.ts";
 import {
   EDIT_FIELDS,
   type Item,

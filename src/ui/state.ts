@@ -32,7 +32,7 @@ import {
   keyRow,
   rowOf,
   TreeBuilder,
-} from "./model.ts";
+} from "./rows.ts";
 import {
   BALANCE_ORDER,
   byName,
