@@ -22,7 +22,7 @@ Deno.test("keyz demo --no-browse syncs sample keys of every kind and cleans up",
     // Ordinary passwords, one of them in a folder named after a provider, are not keys.
     assert(!r.stdout.includes("personal/wifi"), r.stdout);
     assert(!r.stdout.includes("web/github"), r.stdout);
-    assertMatch(r.stdout, /7 entries: 5 keys, 2 other entries \(1 not keys\)/);
+    assertMatch(r.stdout, /7 entries: 5 keys, 2 other entries \(1 not a key\)/);
     // Everything (store, keyring, config) lived under TMPDIR and is gone; the user's config
     // dir was never touched.
     assertEquals([...Deno.readDirSync(tmp)].map((e) => e.name), []);

@@ -356,3 +356,35 @@ Deno.test("git: --git none on a committed store leaves keyz's git files unmodifi
     await store.cleanup();
   }
 });
+
+Deno.test("git: a first sync that synced nothing commits only .keyz's own files, and says so", async () => {
+  const store = await makeStore({ git: true, entries: KEYS });
+  // Every key is refused: nothing to record, only .keyz's ignore rules and merge attributes.
+  const server = await startServer([
+    { path: "/user/balance", status: 401, body: { error: { message: "bad key" } } },
+    { path: "/api/v1/key", status: 401, body: { error: { message: "bad key" } } },
+  ]);
+  const env = envFor(store, server);
+  const git = async (...args: string[]) => (await store.gitRun(args)).stdout;
+  try {
+    const head = (await git("rev-parse", "HEAD")).trim();
+    const r = await runKeyz(["sync", "--all"], { env });
+    assertEquals(r.code, 1, r.stderr);
+    assertEquals(lines(await git("rev-list", `${head}..HEAD`)).length, 1);
+    assertEquals(
+      (await git("log", "-1", "--format=%s")).trim(),
+      "keyz: keep .keyz in order (no figures synced)",
+    );
+    assertEquals(
+      lines(await git("show", "--name-only", "--format=", "--no-textconv", "HEAD")).sort(),
+      [".keyz/.gitattributes", ".keyz/.gitignore"],
+    );
+    // Failing again changes nothing git tracks: no commit.
+    const again = await runKeyz(["sync", "--all"], { env });
+    assertEquals(again.code, 1, again.stderr);
+    assertEquals(lines(await git("rev-list", `${head}..HEAD`)).length, 1);
+  } finally {
+    await server.close();
+    await store.cleanup();
+  }
+});

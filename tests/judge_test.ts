@@ -161,6 +161,12 @@ Deno.test("states: live/stale by age, failures by class, keys that are not synce
   assertEquals(errorClassOf("forbidden"), "auth");
   assertEquals(errorClassOf("retired"), "provider");
   assertEquals(errorClassOf("config"), "config");
+  // The class is named once when the error's kind is the class itself.
+  const failure = (kind: "network" | "timeout") =>
+    judge({ ...base, base: "network", error: { kind, message: "cannot reach x" } }, t).issues[0]
+      .message;
+  assertEquals(failure("network"), "last sync failed (network): cannot reach x");
+  assertEquals(failure("timeout"), "last sync failed (network: timeout): cannot reach x");
   for (const s of ["not_yours", "untrusted", "unavailable"] as const) {
     assertEquals(judge({ ...base, base: s }, t, { stale_after_ms: H }).issues, [], s);
   }

@@ -374,7 +374,7 @@ Deno.test("keyz ls: caches under XDG_CACHE_HOME, none with KEYZ_NO_CACHE, same o
     assert(!fresh.stdout.includes("web/github"), fresh.stdout);
     assertMatch(
       fresh.stdout,
-      /\n9 entries: 6 keys, 3 other entries \(1 not keys\) \(keyz ls --all\)\n$/,
+      /\n9 entries: 6 keys, 3 other entries \(1 not a key\) \(keyz ls --all\)\n$/,
     );
     // --sort balance: lowest first within a currency, keys without a balance last by name;
     // the same order in the table and in --json.

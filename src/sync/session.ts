@@ -102,9 +102,14 @@ export async function syncEntries(
   );
 }
 
-/** "keyz: sync 3 keys (deepseek, openai)": figures only; attempts are not committed. */
+/**
+ * "keyz: sync 3 keys (deepseek, openai)": figures only; attempts are not committed. A run that
+ * synced nothing commits only what keeping `.keyz` needs (its first .gitignore and
+ * .gitattributes, a broken sidecar moved aside), and says so.
+ */
 export function commitMessage(results: readonly SyncResult[]): string {
   const synced = results.filter((r) => r.status === "ok" || r.status === "unsupported");
+  if (synced.length === 0) return "keyz: keep .keyz in order (no figures synced)";
   const providers = [...new Set(synced.map((r) => r.provider).filter(Boolean))].sort();
   const shown = providers.length > 4 ? [...providers.slice(0, 4), "..."] : providers;
   return `keyz: sync ${synced.length} key${synced.length === 1 ? "" : "s"} (${shown.join(", ")})`;

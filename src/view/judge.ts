@@ -183,7 +183,7 @@ export function judge(input: JudgeInput, now: number, commandLine: Thresholds = 
     issues.push({
       kind: "error",
       message: e
-        ? `last sync failed (${state}: ${e.kind}): ${e.message}`
+        ? `last sync failed (${e.kind === state ? state : `${state}: ${e.kind}`}): ${e.message}`
         : `last sync failed (${state})`,
     });
   }

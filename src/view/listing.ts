@@ -148,7 +148,9 @@ export function entrySummary(keys: number, others: OtherEntries): string {
   if (other) {
     const why = [
       others.ignored ? `${others.ignored} ignored` : "",
-      others.not_a_key ? `${others.not_a_key} not keys` : "",
+      others.not_a_key
+        ? `${others.not_a_key} not ${others.not_a_key === 1 ? "a key" : "keys"}`
+        : "",
     ].filter(Boolean);
     parts.push(
       `${other} other entr${other === 1 ? "y" : "ies"}${why.length ? ` (${why.join(", ")})` : ""}`,
