@@ -130,6 +130,9 @@ Deno.test("keyz edit: sets, commits with the .gpg's sha256, refuses bad input in
     const shown = await keyz(["show", PATH]);
     assertMatch(shown.stdout, /tags\s+prod, ci/);
     assertMatch(shown.stdout, /notes\s+team budget/);
+    assertMatch(shown.stdout, /low below\s+5\n/);
+    const json = await keyz(["show", "--json", PATH]);
+    assertEquals(JSON.parse(json.stdout).low_balance, 5);
     const exported = await runKeyz(["env", "--format", "json", PATH], { env });
     assertEquals(Object.keys(JSON.parse(exported.stdout)), ["DEEPSEEK_WORK"]);
 

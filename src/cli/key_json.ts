@@ -33,6 +33,7 @@ export function keyJson(v: EntryView, config: StoreConfig, now: Date): KeyOutput
     tags: v.key?.tags ?? [],
     expires_at: v.key?.expires_at ?? a?.metadata?.expires_at ?? null,
     env: v.key?.env ?? v.provider?.manifest.env ?? null,
+    low_balance: j.thresholds.min_balance,
     problems: v.problems,
     ...(v.record?.not_a_key
       ? { not_a_key: { provider: v.record.not_a_key.provider, at: v.record.not_a_key.at } }

@@ -44,6 +44,12 @@ export const KeyOutput = z.strictObject({
   tags: z.array(z.string()),
   expires_at: Iso.nullable(),
   env: z.string().nullable(),
+  /**
+   * The balance below which the key needs attention, in judge.ts's order (the key sidecar,
+   * the store config's key and provider entries, the manifest, the store-wide setting); null:
+   * only a used-up balance does.
+   */
+  low_balance: z.number().nullable(),
   problems: z.array(z.string()),
   /** The entry was decrypted by a sync and is not a key of this provider. */
   not_a_key: z.strictObject({ provider: z.string(), at: Iso }).optional(),

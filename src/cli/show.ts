@@ -49,6 +49,7 @@ export async function showCommand(path: string, flags: { json?: boolean }): Prom
   for (const i of j.issues) rows.push(["attention", `${i.kind}: ${i.message}`]);
   if (j.expires_at) rows.push(["expires_at", j.expires_at]);
   if (j.env) rows.push(["env", j.env]);
+  if (j.low_balance !== null) rows.push(["low below", String(j.low_balance)]);
   if (j.tags.length) rows.push(["tags", j.tags.join(", ")]);
   if (j.notes) rows.push(["notes", j.notes]);
   for (const pr of j.problems) rows.push(["problem", pr]);
