@@ -1,5 +1,5 @@
 /**
- * The browser's data: one row per key (badges, figure, search text) derived from a KeyView,
+ * The browser's data: one row per key (badges, figure, search text) derived from an EntryView,
  * and a folder tree whose folders roll up their children's worst badge and totals.
  */
 import type { StoreConfig } from "../config/store_config.ts";
