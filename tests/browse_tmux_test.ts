@@ -3,7 +3,7 @@
 // xclip) that pass clears, quit and Ctrl-C with the terminal restored.
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { makeStore } from "./support/store.ts";
-import { hostile, startServer } from "./support/server.ts";
+import { hostile, providerFixture, startServer } from "./support/server.ts";
 import { keyzArgv, ROOT } from "./support/cli.ts";
 import { keyLike } from "./support/keys.ts";
 
@@ -128,15 +128,7 @@ Deno.test({
   });
   const server = await startServer([{
     path: "/user/balance",
-    body: {
-      is_available: true,
-      balance_infos: [{
-        currency: "CNY",
-        total_balance: "110.00",
-        granted_balance: "10.00",
-        topped_up_balance: "100.00",
-      }],
-    },
+    body: providerFixture("deepseek", "balance.json"),
   }]);
   const x = await startXvfb();
   const tmux = new Tmux();
@@ -429,21 +421,8 @@ Deno.test({
 // the due rule (refresh intervals, the backoff and its hour, the 5-minute check) so that hours
 // pass in seconds; the screen and the server's log say what happened.
 
-const DEEPSEEK_BALANCE = {
-  is_available: true,
-  balance_infos: [{
-    currency: "CNY",
-    total_balance: "110.00",
-    granted_balance: "10.00",
-    topped_up_balance: "100.00",
-  }],
-};
-const MOONSHOT_BALANCE = {
-  code: 0,
-  data: { available_balance: 49.58894, voucher_balance: 46.58893, cash_balance: 3.00001 },
-  scode: "0x0",
-  status: true,
-};
+const DEEPSEEK_BALANCE = providerFixture("deepseek", "balance.json");
+const MOONSHOT_BALANCE = providerFixture("moonshot", "balance.json");
 const deepseekKey = (n: string) => `sk-${n.repeat(32).slice(0, 32)}`;
 const moonshotKey = `sk-${"Mk3".repeat(16)}`;
 

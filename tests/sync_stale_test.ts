@@ -4,7 +4,7 @@
 // and the output says how many keys it left alone.
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { makeStore, type TestStore } from "./support/store.ts";
-import { startServer, type TestServer } from "./support/server.ts";
+import { providerFixture, startServer, type TestServer } from "./support/server.ts";
 import { runKeyz } from "./support/cli.ts";
 import { createHash } from "node:crypto";
 
@@ -35,24 +35,11 @@ async function setup(): Promise<Env> {
   const server = await startServer([
     {
       path: "/user/balance",
-      body: {
-        is_available: true,
-        balance_infos: [{
-          currency: "CNY",
-          total_balance: "110.00",
-          granted_balance: "10.00",
-          topped_up_balance: "100.00",
-        }],
-      },
+      body: providerFixture("deepseek", "balance.json"),
     },
     {
       path: "/v1/users/me/balance",
-      body: {
-        code: 0,
-        data: { available_balance: 49.58894, voucher_balance: 46.58893, cash_balance: 3.00001 },
-        scode: "0x0",
-        status: true,
-      },
+      body: providerFixture("moonshot", "balance.json"),
     },
   ]);
   const env = {

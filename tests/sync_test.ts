@@ -2,7 +2,7 @@
 // and a loopback server answering like the providers.
 import { assert, assertEquals, assertMatch } from "./support/assert.ts";
 import { makeStore, type TestStore } from "./support/store.ts";
-import { startServer, type TestServer } from "./support/server.ts";
+import { providerFixture, startServer, type TestServer } from "./support/server.ts";
 import { assertNoSecret, runKeyz } from "./support/cli.ts";
 import { keyLike } from "./support/keys.ts";
 
@@ -37,24 +37,11 @@ async function setup(): Promise<Env> {
     {
       path: "/user/balance",
       headers: { "content-type": "application/json" },
-      body: {
-        is_available: true,
-        balance_infos: [{
-          currency: "CNY",
-          total_balance: "110.00",
-          granted_balance: "10.00",
-          topped_up_balance: "100.00",
-        }],
-      },
+      body: providerFixture("deepseek", "balance.json"),
     },
     {
       path: "/v1/users/me/balance",
-      body: {
-        code: 0,
-        data: { available_balance: 49.58894, voucher_balance: 46.58893, cash_balance: 3.00001 },
-        scode: "0x0",
-        status: true,
-      },
+      body: providerFixture("moonshot", "balance.json"),
     },
     // OpenRouter without a management credential: the key's own remaining limit.
     {

@@ -318,3 +318,12 @@ export const hostile = {
     return () => new Response(null, { status, headers: { location } });
   },
 };
+
+/**
+ * A provider's documented answer, as kept in tests/fixtures/providers/<id>/<file> (its source
+ * is named in that folder's cases.json), parsed: a route body for tests that need one.
+ */
+export function providerFixture(id: string, file: string): unknown {
+  const url = new URL(`../fixtures/providers/${id}/${file}`, import.meta.url);
+  return JSON.parse(Deno.readTextFileSync(url));
+}
