@@ -1,14 +1,13 @@
 /** `keyz check`: what needs attention, from the sidecars only (no network, no decryption). */
-import { readStoreConfig } from "../config/store_config.ts";
 import { ExitCode, KeyzError } from "../errors.ts";
 import { type CheckFlags, checkKey, type KeyCheck, summarizeChecks } from "../check/check.ts";
 import { renderPrometheus } from "../check/prometheus.ts";
 import { parseDuration } from "../util/duration.ts";
-import { baseStateOf } from "../view/entries.ts";
+import { baseStateOf, viewEntry } from "../view/entries.ts";
 import { isKeyState } from "../view/judge.ts";
 import { escapeTerminal } from "../util/text.ts";
 import { isoSeconds } from "../util/time.ts";
-import { expandPaths, openContext, viewsOf } from "./context.ts";
+import { expandPaths, openContext, sourcesOf } from "./context.ts";
 import { writeFileAtomic } from "../util/atomic_file.ts";
 import { color, isQuiet, out, outLines, table, writeStdout } from "./output.ts";
 
@@ -54,14 +53,15 @@ export async function checkCommand(args: string[], opts: CheckOptions): Promise<
     throw new KeyzError("usage", "--output writes json or prometheus", "add --format prometheus");
   }
   const ctx = await openContext({ quietProblems: format !== "text" });
-  const cfg = await readStoreConfig(ctx.storeDir);
   if (opts.provider && !ctx.providers.providers.has(opts.provider)) {
     throw new KeyzError("usage", `unknown provider ${opts.provider}`, "see `keyz providers list`");
   }
   const now = new Date();
   const paths = args.length ? await expandPaths(ctx, args) : await ctx.store.list();
   // Keys only: an ordinary password is never checked, counted or exported.
-  let views = (await viewsOf(ctx, paths.sort())).filter((v) => isKeyState(baseStateOf(v)));
+  const src = await sourcesOf(ctx);
+  const cfg = src.config;
+  let views = paths.sort().map((p) => viewEntry(src, p)).filter((v) => isKeyState(baseStateOf(v)));
   if (opts.provider) {
     views = views.filter((v) =>
       v.recognition.kind === "key" && v.recognition.provider === opts.provider

@@ -1,11 +1,11 @@
 /** `keyz show`: everything known about one entry (no decryption, no network). */
 import { describeRecognition } from "../view/recognize.ts";
 import { escapeTerminal } from "../util/text.ts";
-import { readStoreConfig } from "../config/store_config.ts";
 import { normalizePassPath } from "../store/path.ts";
 import { summarizeFolder } from "../view/folder_summary.ts";
 import { formatMoney } from "../view/format.ts";
-import { type Context, existingEntry, openContext, viewsOf } from "./context.ts";
+import { type Context, existingEntry, openContext, sourcesOf } from "./context.ts";
+import { viewEntry } from "../view/entries.ts";
 import { keyJson } from "./key_json.ts";
 import { color, out, outJson, outLines, table } from "./output.ts";
 
@@ -18,9 +18,10 @@ export async function showCommand(path: string, flags: { json?: boolean }): Prom
   }
   const p = await existingEntry(ctx, path);
   const now = new Date();
-  const [v] = await viewsOf(ctx, [p]);
-  const config = await readStoreConfig(ctx.storeDir);
-  const j = keyJson(v, config, now);
+  // One read of the store's files: the view and the config it is judged by.
+  const src = await sourcesOf(ctx);
+  const v = viewEntry(src, p);
+  const j = keyJson(v, src.config, now);
   if (flags.json) {
     outJson(j);
     return 0;
@@ -64,9 +65,9 @@ async function showFolder(
   entries: string[],
   flags: { json?: boolean },
 ): Promise<number> {
-  const config = await readStoreConfig(ctx.storeDir);
-  const views = await viewsOf(ctx, entries);
-  const s = summarizeFolder(folder, views, config, Date.now());
+  const src = await sourcesOf(ctx);
+  const views = entries.map((e) => viewEntry(src, e));
+  const s = summarizeFolder(folder, views, src.config, Date.now());
   if (flags.json) {
     outJson(s);
     return 0;

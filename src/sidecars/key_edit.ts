@@ -6,6 +6,7 @@
  */
 import { refusedEnvName } from "../keyenv/names.ts";
 import { SCHEMA_VERSION } from "./layout.ts";
+import { isoSeconds } from "../util/time.ts";
 import type { KeySidecar } from "./schema.ts";
 
 /** The fields a person edits; `tag` / `untag` add or remove one tag (the command line). */
@@ -84,7 +85,7 @@ function parseExpiry(text: string): Parsed<string> {
   if (new Date(ms).toISOString().slice(0, 10) !== m[1]) {
     return { error: `${m[1]} is not a date in the calendar` };
   }
-  return { value: new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z") };
+  return { value: isoSeconds(new Date(ms)) };
 }
 
 /** A variable name keyz may set; "" clears it (the provider's usual name applies again). */
