@@ -15,6 +15,7 @@
  */
 import { SCHEMA_VERSION } from "../src/sidecars/schema.ts";
 import { Sidecars } from "../src/sidecars/sidecars.ts";
+import { isoSeconds } from "../src/util/time.ts";
 import { keyzArgv } from "../tests/support/cli.ts";
 import { keyLike } from "../tests/support/keys.ts";
 import { benchBrowse } from "./bench_browse.ts";
@@ -140,6 +141,26 @@ async function makeEnv(base: string) {
   return { dir, env };
 }
 
+/** Key and account sidecars as a sync just now would leave them (a USD balance each). */
+async function writeSynced(
+  store: string,
+  keys: { path: string; provider: string; balance: number }[],
+) {
+  const sidecars = new Sidecars(store);
+  const now = isoSeconds(new Date());
+  for (const { path, provider, balance } of keys) {
+    const account = `${provider}/${path}`;
+    await sidecars.writeKey({ schema_version: SCHEMA_VERSION, path, provider, account });
+    await sidecars.writeAccount({
+      schema_version: SCHEMA_VERSION,
+      account,
+      provider,
+      metadata: { kind: "balance", balance, currency: "USD" },
+      fetched_at: now,
+    });
+  }
+}
+
 /** Make `n` entries fast: encrypt once with pass, then copy the .gpg file. */
 async function fillStore(env: Record<string, string>, paths: string[], secret: string) {
   const store = env.PASSWORD_STORE_DIR;
@@ -254,20 +275,14 @@ async function benchList() {
     paths.push(`team${Math.floor(i / 500)}/${p.id}/key${i}`);
   }
   await fillStore(env, paths, "sk-bench-not-a-real-key");
-  const sidecars = new Sidecars(store);
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-  for (const [i, path] of paths.entries()) {
-    const provider = PROVIDERS[i % PROVIDERS.length].id;
-    const account = `${provider}/${path}`;
-    await sidecars.writeKey({ schema_version: SCHEMA_VERSION, path, provider, account });
-    await sidecars.writeAccount({
-      schema_version: SCHEMA_VERSION,
-      account,
-      provider,
-      metadata: { kind: "balance", balance: i / 100, currency: "USD" },
-      fetched_at: now,
-    });
-  }
+  await writeSynced(
+    store,
+    paths.map((path, i) => ({
+      path,
+      provider: PROVIDERS[i % PROVIDERS.length].id,
+      balance: i / 100,
+    })),
+  );
   // First run: no cache yet, every sidecar is read and validated, the caches are written.
   const coldMs = await timed(() => sh(Deno.execPath(), keyzArgs(["ls"]), env), 1);
   // Folders written in the last 2 s are never trusted from the cache (the racy rule); wait
@@ -378,19 +393,10 @@ async function benchListMixed() {
       entries[path] = `sk-bench-${crypto.randomUUID()}`;
     }
     await fillDistinct(env, entries);
-    const sidecars = new Sidecars(store);
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-    for (const [i, [path, provider]] of keys.entries()) {
-      const account = `${provider}/${path}`;
-      await sidecars.writeKey({ schema_version: SCHEMA_VERSION, path, provider, account });
-      await sidecars.writeAccount({
-        schema_version: SCHEMA_VERSION,
-        account,
-        provider,
-        metadata: { kind: "balance", balance: i / 10, currency: "USD" },
-        fetched_at: now,
-      });
-    }
+    await writeSynced(
+      store,
+      keys.map(([path, provider], i) => ({ path, provider, balance: i / 10 })),
+    );
     const coldMs = await timed(() => sh(Deno.execPath(), keyzArgs(["ls"]), env), 1);
     await new Promise((r) => setTimeout(r, 2100)); // out of the racy window (see benchList)
     const shown = await sh(Deno.execPath(), keyzArgs(["ls"]), env);
